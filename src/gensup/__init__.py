@@ -1,0 +1,95 @@
+"""gensup: Erlang/OTP-style supervision trees for Python generator workers.
+
+Workers are generator functions that block on events
+(``event, n = yield waitfor("TICK")``); supervisors start them, route events
+to them and restart them by OTP's rules.
+
+Example:
+    >>> import gensup
+    >>> from gensup import Supervisor, Worker, waitfor
+    >>> def process(n):
+    ...     for i in range(1, n + 1):
+    ...         event, howmany = yield waitfor("TICK")
+    >>> spec = Supervisor("root", [Worker("p1", process, args=(3,), restart="temporary")])
+    >>> with gensup.start(spec) as tree:
+    ...     [tree.signal("TICK", j) for j in (1, 2, 3, 4)]
+    [1, 1, 1, 0]
+"""
+
+from __future__ import annotations
+
+from . import reports, testing
+from ._clock import Clock, MonotonicClock, VirtualClock
+from ._commands import Emit, WaitFor, emit, waitfor
+from ._core import Observer, Tree, start
+from ._errors import (
+    ChildAlreadyPresent,
+    ChildAlreadyStarted,
+    ChildNotFound,
+    ChildRestarting,
+    ChildRunning,
+    GensupError,
+    InvalidCommand,
+    InvalidSpec,
+    InvalidSpecType,
+    ReentrantCall,
+    StartFailed,
+    SupervisorGaveUp,
+    TreeStopped,
+)
+from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
+from ._spec import DEFAULTS, AutoShutdown, ChildSpec, Restart, Strategy, Supervisor, Worker
+
+__all__ = [
+    "DEFAULTS",
+    "AutoShutdown",
+    "ChildAlreadyPresent",
+    "ChildAlreadyStarted",
+    "ChildCounts",
+    "ChildInfo",
+    "ChildKind",
+    "ChildNotFound",
+    "ChildRestarting",
+    "ChildRunning",
+    "ChildSpec",
+    "ChildState",
+    "Clock",
+    "Emit",
+    "GensupError",
+    "InvalidCommand",
+    "InvalidSpec",
+    "InvalidSpecType",
+    "MonotonicClock",
+    "Observer",
+    "ReentrantCall",
+    "Restart",
+    "StartFailed",
+    "Strategy",
+    "Supervisor",
+    "SupervisorGaveUp",
+    "Tree",
+    "TreeStopped",
+    "VirtualClock",
+    "WaitFor",
+    "Worker",
+    "emit",
+    "reports",
+    "start",
+    "testing",
+    "waitfor",
+]
+
+__version__ = "0.1.0"
+
+
+def _fix_module_names() -> None:
+    # Show the public home of each name in reprs and tracebacks
+    # (gensup.InvalidSpec, not gensup._errors.InvalidSpec), as trio does.
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type) and obj.__module__.startswith("gensup._"):
+            obj.__module__ = __name__
+
+
+_fix_module_names()
+del _fix_module_names

@@ -1,0 +1,85 @@
+"""Who is waiting for what: the table that makes a signal cost O(its waiters).
+
+The table maps each event to the workers waiting for it, as a dict used as an
+insertion-ordered set: a worker is appended when it starts waiting, so the
+workers of one event are always in the order they began waiting for it.  That
+order is the delivery order.
+
+A signal touches only its own event's entry, never the rest of the tree, so
+its cost does not depend on the size of the tree or on workers waiting for
+other events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Protocol, TypeAlias, TypeVar
+
+__all__ = ["WaitTable", "Waiter", "select", "unwait", "wait"]
+
+
+class Waiter(Protocol):
+    """What the table needs of a waiting worker."""
+
+    path: str
+    # The tree-wide sequence number of the worker's start.
+    seq: int
+    waits: tuple[Hashable, ...]
+
+
+W = TypeVar("W", bound=Waiter)
+
+#: event -> the workers waiting for it, in the order they began waiting.
+WaitTable: TypeAlias = dict[Hashable, dict[W, None]]
+
+
+def wait(table: WaitTable[W], node: W, events: tuple[Hashable, ...]) -> None:
+    """Register ``node`` as waiting for each of ``events``."""
+    node.waits = events
+    for event in events:
+        waiters = table.get(event)
+        if waiters is None:
+            table[event] = {node: None}
+        else:
+            waiters[node] = None
+
+
+def unwait(table: WaitTable[W], node: W, keep: Hashable = None) -> None:
+    """Remove ``node`` from every entry it waits in, except ``keep``'s.
+
+    Empty entries are deleted, so that waits on ever-new events do not leak.
+    """
+    for event in node.waits:
+        if event == keep:
+            continue
+        waiters = table.get(event)
+        if waiters is not None:
+            waiters.pop(node, None)
+            if not waiters:
+                del table[event]
+    node.waits = ()
+
+
+def select(
+    waiters: dict[W, None], prefix: str | None, only: W | None, stamp: int | None
+) -> list[W]:
+    """The waiters that an event delivered now must reach.
+
+    Args:
+        waiters: The event's entry of the table.
+        prefix: Deliver only under this path (``"root/pool/"``), or ``None``.
+        only: Deliver only to this worker, or ``None``.
+        stamp: For a queued event, the sequence number it was emitted at:
+            workers started after it do not get it.  ``None`` for a signal.
+    """
+    if only is not None:
+        if only in waiters and (stamp is None or only.seq < stamp):
+            return [only]
+        return []
+    if prefix is None:
+        if stamp is None:
+            return list(waiters)
+        return [node for node in waiters if node.seq < stamp]
+    if stamp is None:
+        return [node for node in waiters if node.path.startswith(prefix)]
+    return [node for node in waiters if node.seq < stamp and node.path.startswith(prefix)]

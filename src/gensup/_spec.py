@@ -1,0 +1,415 @@
+"""Specs: what a tree is made of, as frozen, validated data.
+
+A spec is built once, validated when it is built, and never changes.  The
+running tree (``_core``) trusts it and never validates again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import functools
+import inspect
+from collections.abc import Callable, Generator, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from ._errors import InvalidSpec, InvalidSpecType
+
+__all__ = [
+    "DEFAULTS",
+    "AutoShutdown",
+    "ChildSpec",
+    "Restart",
+    "Strategy",
+    "Supervisor",
+    "Worker",
+    "WorkerFunc",
+]
+
+
+class Strategy(enum.StrEnum):
+    """How a supervisor restarts its children when one of them ends.
+
+    Example:
+        >>> Strategy("rest_for_one") is Strategy.REST_FOR_ONE
+        True
+    """
+
+    #: Restart only the child that ended.
+    ONE_FOR_ONE = "one_for_one"
+    #: Stop every other child, then start them all again.
+    ONE_FOR_ALL = "one_for_all"
+    #: Stop the children started after the one that ended, then start it and them again.
+    REST_FOR_ONE = "rest_for_one"
+
+
+class Restart(enum.StrEnum):
+    """When a child is restarted after it ends.
+
+    Example:
+        >>> Restart("transient").value
+        'transient'
+    """
+
+    #: Always restarted, even after a normal exit.
+    PERMANENT = "permanent"
+    #: Restarted only after a crash.
+    TRANSIENT = "transient"
+    #: Never restarted; removed from its supervisor when it ends.
+    TEMPORARY = "temporary"
+
+
+class AutoShutdown(enum.StrEnum):
+    """When a supervisor ends itself because significant children ended (OTP 24+).
+
+    Example:
+        >>> AutoShutdown("any_significant") is AutoShutdown.ANY_SIGNIFICANT
+        True
+    """
+
+    #: Never: significant children are ignored.
+    NEVER = "never"
+    #: As soon as any significant child ends on its own and is not restarted.
+    ANY_SIGNIFICANT = "any_significant"
+    #: When a significant child ends on its own and no significant child is left running.
+    ALL_SIGNIFICANT = "all_significant"
+
+
+_STRATEGY: Final = Strategy.ONE_FOR_ONE
+_INTENSITY: Final = 1
+_PERIOD: Final = 5
+_AUTO_SHUTDOWN: Final = AutoShutdown.NEVER
+_RESTART: Final = Restart.PERMANENT
+_SIGNIFICANT: Final = False
+
+#: The defaults, as in OTP: one table, used by both spec classes.
+DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
+    {
+        "strategy": _STRATEGY,
+        "intensity": _INTENSITY,
+        "period": _PERIOD,
+        "auto_shutdown": _AUTO_SHUTDOWN,
+        "restart": _RESTART,
+        "significant": _SIGNIFICANT,
+    }
+)
+
+#: What a worker function returns when called: a generator that yields
+#: commands and is sent ``(event, *args)`` tuples.
+WorkerFunc: TypeAlias = Callable[..., Generator[Any, Any, Any]]
+
+
+# ---- Validators: run once, when a spec is built ----
+
+
+def _owner(inst: object) -> str:
+    return f"{type(inst).__name__} {getattr(inst, 'id', '?')!r}"
+
+
+def _check_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidSpecType(
+            f"{type(inst).__name__}: 'id' must be a str (got {value!r} of type "
+            f"{type(value).__name__})"
+        )
+    if not value or "/" in value:
+        raise InvalidSpec(
+            f"{type(inst).__name__}: 'id' must be a non-empty string without '/' (got {value!r})"
+        )
+
+
+def _is_generator_function(func: object) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.isgeneratorfunction(func)
+
+
+def _check_func(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not _is_generator_function(value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'func' must be a generator function (a def containing yield) "
+            f"(got {value!r})"
+        )
+
+
+def _check_bool(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidSpecType(f"{_owner(inst)}: {attribute.name!r} must be a bool (got {value!r})")
+
+
+def _convert_enum(enum_type: type[enum.StrEnum], field: str, value: object) -> Any:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return enum_type(value)
+    # A converter does not know the spec's id: the field's validator raises
+    # instead, with the id in the message.
+    choices = ", ".join(repr(m.value) for m in enum_type)
+    return _Invalid(value, field, choices)
+
+
+def _to_strategy(value: object) -> Strategy:
+    return _convert_enum(Strategy, "strategy", value)  # type: ignore[no-any-return]
+
+
+def _to_restart(value: object) -> Restart:
+    return _convert_enum(Restart, "restart", value)  # type: ignore[no-any-return]
+
+
+def _to_auto_shutdown(value: object) -> AutoShutdown:
+    return _convert_enum(AutoShutdown, "auto_shutdown", value)  # type: ignore[no-any-return]
+
+
+@attrs.frozen
+class _Invalid:
+    """A value that a converter could not convert; its field validator reports it."""
+
+    value: object
+    field: str
+    choices: str
+
+
+def _check_enum(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, _Invalid):
+        raise InvalidSpec(
+            f"{_owner(inst)}: {value.field!r} must be one of {value.choices} (got {value.value!r})"
+        )
+
+
+def _check_number(
+    minimum: float, *, integral: bool, strict: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        kinds: tuple[type, ...] = (int,) if integral else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            what = "an int" if integral else "a number"
+            raise InvalidSpecType(
+                f"{_owner(inst)}: {attribute.name!r} must be {what} (got {value!r})"
+            )
+        number = float(value)  # type: ignore[arg-type]  # checked just above
+        if number < minimum or (strict and number == minimum):
+            bound = f"> {minimum}" if strict else f">= {minimum}"
+            raise InvalidSpec(f"{_owner(inst)}: {attribute.name!r} must be {bound} (got {value!r})")
+
+    return check
+
+
+def _to_tuple(value: object) -> object:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return value  # left for the validator to reject
+    return tuple(value)
+
+
+def _check_args(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'args' must be a tuple or list of arguments (got {value!r})"
+        )
+
+
+def _to_kwargs(value: object) -> object:
+    if value is None:
+        return MappingProxyType({})
+    if isinstance(value, Mapping):
+        return MappingProxyType(dict(value))
+    return value
+
+
+def _check_kwargs(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'kwargs' must be a mapping of str keys or None (got {value!r})"
+        )
+
+
+def _check_significant(inst: Worker | Supervisor) -> None:
+    if inst.significant and inst.restart is Restart.PERMANENT:
+        raise InvalidSpec(
+            f"{_owner(inst)}: 'significant' children must be transient or temporary "
+            f"(got restart='permanent'; a permanent child never ends for good, as in OTP)"
+        )
+
+
+def check_significant_allowed(sup: Supervisor, child: Worker | Supervisor, where: str) -> None:
+    """OTP rejects a significant child under a supervisor whose auto_shutdown is never."""
+    if child.significant and sup.auto_shutdown is AutoShutdown.NEVER:
+        raise InvalidSpec(
+            f"{_owner(sup)}: {where!s} {child.id!r} is significant, but the supervisor's "
+            f"'auto_shutdown' is 'never' (set auto_shutdown='any_significant' or "
+            f"'all_significant', as in OTP)"
+        )
+
+
+# ---- The specs ----
+
+
+@attrs.frozen(eq=True, repr=False)
+class Worker:
+    """A worker: a generator function, started with its args, supervised.
+
+    Example:
+        >>> from gensup import Worker, waitfor
+        >>> def ticker(limit):
+        ...     for _ in range(limit):
+        ...         event, n = yield waitfor("TICK")
+        >>> Worker("t1", ticker, args=(3,), restart="transient")
+        Worker('t1', ticker, args=(3,), restart='transient')
+
+    Args:
+        id: The child's name among its siblings: a non-empty string without ``/``.
+        func: A generator function (or a ``functools.partial`` of one).
+        args: Positional arguments passed to ``func`` at every start.
+        kwargs: Keyword arguments passed to ``func`` at every start.
+        restart: ``permanent`` (default, as in OTP), ``transient`` or ``temporary``.
+        significant: Whether this child's own exit may end its supervisor
+            through ``auto_shutdown``.  Not allowed for permanent children.
+
+    Raises:
+        InvalidSpec: a value is out of range (a ``ValueError``).
+        InvalidSpecType: a value has the wrong type (a ``TypeError``).
+    """
+
+    id: str = attrs.field(validator=_check_id)
+    func: WorkerFunc = attrs.field(validator=_check_func)
+    args: tuple[Any, ...] = attrs.field(
+        default=(), kw_only=True, converter=_to_tuple, validator=_check_args
+    )
+    kwargs: Mapping[str, Any] = attrs.field(
+        default=None, kw_only=True, converter=_to_kwargs, validator=_check_kwargs
+    )
+    restart: Restart = attrs.field(
+        default=_RESTART,
+        kw_only=True,
+        converter=_to_restart,
+        validator=_check_enum,
+    )
+    significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
+
+    def __attrs_post_init__(self) -> None:
+        _check_significant(self)
+
+    def __repr__(self) -> str:
+        name = getattr(self.func, "__qualname__", None) or repr(self.func)
+        parts = [repr(self.id), name]
+        if self.args:
+            parts.append(f"args={self.args!r}")
+        if self.kwargs:
+            parts.append(f"kwargs={dict(self.kwargs)!r}")
+        if self.restart is not Restart.PERMANENT:
+            parts.append(f"restart={self.restart.value!r}")
+        if self.significant:
+            parts.append("significant=True")
+        return f"Worker({', '.join(parts)})"
+
+
+def _to_children(value: object) -> object:
+    if isinstance(value, (Worker, Supervisor)):
+        return value  # a single child passed bare: rejected below with a clear message
+    return _to_tuple(value)
+
+
+def _check_children(inst: Supervisor, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'children' must be a list or tuple of Worker and Supervisor "
+            f"specs (got {value!r})"
+        )
+    seen: set[str] = set()
+    for index, child in enumerate(value):
+        if not isinstance(child, (Worker, Supervisor)):
+            raise InvalidSpecType(
+                f"{_owner(inst)}: 'children[{index}]' must be a Worker or Supervisor spec "
+                f"(got {child!r})"
+            )
+        if child.id in seen:
+            raise InvalidSpec(
+                f"{_owner(inst)}: 'children[{index}]' has the duplicate id {child.id!r} "
+                f"(child ids must be unique among siblings; path {inst.id}/{child.id})"
+            )
+        seen.add(child.id)
+
+
+@attrs.frozen(eq=True, repr=False)
+class Supervisor:
+    """A supervisor: children started in order, restarted by a strategy.
+
+    Example:
+        >>> from gensup import Supervisor, Worker, waitfor
+        >>> def idle():
+        ...     yield waitfor("NEVER")
+        >>> Supervisor("pool", [Worker("a", idle)], strategy="one_for_all", intensity=3)
+        Supervisor('pool', [Worker('a', idle)], strategy='one_for_all', intensity=3)
+
+    Args:
+        id: The supervisor's name among its siblings (the root's is the first
+            part of every path).
+        children: Worker and Supervisor specs, in start order.
+        strategy: ``one_for_one`` (default), ``one_for_all`` or ``rest_for_one``.
+        intensity: How many restarts are allowed within ``period`` seconds;
+            one more and the supervisor gives up (default 1, as in OTP).
+        period: The length of the intensity window, in seconds (default 5).
+        auto_shutdown: ``never`` (default), ``any_significant`` or
+            ``all_significant``, as in OTP 24+.
+        restart: How this supervisor's own parent restarts it.
+        significant: As for `Worker`.
+
+    Raises:
+        InvalidSpec: a bad value or a duplicate child id (a ``ValueError``).
+        InvalidSpecType: a value of the wrong type (a ``TypeError``).
+    """
+
+    id: str = attrs.field(validator=_check_id)
+    children: tuple[ChildSpec, ...] = attrs.field(
+        default=(), converter=_to_children, validator=_check_children
+    )
+    strategy: Strategy = attrs.field(
+        default=_STRATEGY,
+        kw_only=True,
+        converter=_to_strategy,
+        validator=_check_enum,
+    )
+    intensity: int = attrs.field(
+        default=_INTENSITY, kw_only=True, validator=_check_number(0, integral=True)
+    )
+    period: float = attrs.field(
+        default=_PERIOD,
+        kw_only=True,
+        validator=_check_number(0, integral=False, strict=True),
+    )
+    auto_shutdown: AutoShutdown = attrs.field(
+        default=_AUTO_SHUTDOWN,
+        kw_only=True,
+        converter=_to_auto_shutdown,
+        validator=_check_enum,
+    )
+    restart: Restart = attrs.field(
+        default=_RESTART,
+        kw_only=True,
+        converter=_to_restart,
+        validator=_check_enum,
+    )
+    significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
+
+    def __attrs_post_init__(self) -> None:
+        _check_significant(self)
+        for index, child in enumerate(self.children):
+            check_significant_allowed(self, child, f"children[{index}]")
+
+    def __repr__(self) -> str:
+        parts = [repr(self.id)]
+        if self.children:
+            parts.append(f"[{', '.join(map(repr, self.children))}]")
+        for name in ("strategy", "intensity", "period", "auto_shutdown", "restart", "significant"):
+            value = getattr(self, name)
+            if value != DEFAULTS[name]:
+                shown = value.value if isinstance(value, enum.Enum) else value
+                parts.append(f"{name}={shown!r}")
+        return f"Supervisor({', '.join(parts)})"
+
+
+#: A child of a supervisor: a worker or another supervisor.
+ChildSpec: TypeAlias = Worker | Supervisor

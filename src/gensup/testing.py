@@ -1,0 +1,94 @@
+"""Helpers for testing your own workers and trees.
+
+Example:
+    >>> import gensup
+    >>> from gensup import Supervisor, Worker, waitfor
+    >>> from gensup.testing import Recorder, VirtualClock
+    >>> def flaky():
+    ...     yield waitfor("POKE")
+    ...     raise RuntimeError("poked")
+    >>> clock, recorder = VirtualClock(), Recorder()
+    >>> spec = Supervisor("root", [Worker("w", flaky)], intensity=5)
+    >>> with gensup.start(spec, clock=clock, observer=recorder) as tree:
+    ...     tree.signal("POKE")
+    1
+    >>> recorder.starts("root/w")
+    2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+
+from ._clock import VirtualClock
+from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+
+__all__ = ["Recorder", "VirtualClock"]
+
+
+@attrs.define
+class Recorder:
+    """An observer that keeps every report, with questions to ask of them.
+
+    Pass it as ``observer=`` to `gensup.start`.
+
+    Attributes:
+        reports: Every report received, in order.
+    """
+
+    reports: list[Report] = attrs.Factory(list)
+
+    def __call__(self, report: Report) -> None:
+        """Keep ``report``."""
+        self.reports.append(report)
+
+    def __iter__(self) -> Iterator[Report]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def clear(self) -> None:
+        """Forget the reports received so far."""
+        self.reports.clear()
+
+    def starts(self, path: str) -> int:
+        """How many start attempts ``path`` had."""
+        return sum(1 for r in self.reports if type(r) is Started and r.path == path)
+
+    def stops(self, path: str, reason: Reason | str | None = None) -> int:
+        """How many times ``path`` ended (with ``reason``, if given)."""
+        want = None if reason is None else Reason(reason)
+        return sum(
+            1
+            for r in self.reports
+            if type(r) is Stopped and r.path == path and (want is None or r.reason is want)
+        )
+
+    def gave_up(self) -> list[str]:
+        """The paths of the supervisors that gave up, in order."""
+        return [r.path for r in self.reports if type(r) is GaveUp]
+
+    def dropped(self) -> list[Dropped]:
+        """The dropped-event reports, in order."""
+        return [r for r in self.reports if type(r) is Dropped]
+
+    def lines(self) -> list[str]:
+        """Every report as a short line, for readable assertions.
+
+        ``"start root/w"``, ``"stop root/w crash"``, ``"gaveup root"``,
+        ``"dropped 'PING'"``.
+        """
+        out = []
+        for r in self.reports:
+            if type(r) is Started:
+                out.append(f"start {r.path}")
+            elif type(r) is Stopped:
+                out.append(f"stop {r.path} {r.reason.value}")
+            elif type(r) is GaveUp:
+                out.append(f"gaveup {r.path}")
+            elif type(r) is Dropped:
+                out.append(f"dropped {r.event!r}")
+        return out
