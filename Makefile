@@ -10,10 +10,10 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .PHONY: demo test lint typecheck pytest docs docs-serve bench clean
 
+# The system pip may be too old for dependency groups (PEP 735): upgrade it first.
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gensup needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	# The system pip may be too old for dependency groups (PEP 735).
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python

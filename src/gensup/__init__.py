@@ -18,7 +18,7 @@ Example:
 
 from __future__ import annotations
 
-from . import reports, testing
+from . import render, reports, testing
 from ._clock import Clock, MonotonicClock, VirtualClock
 from ._commands import Emit, WaitFor, emit, waitfor
 from ._core import Observer, Tree, start
@@ -73,6 +73,7 @@ __all__ = [
     "WaitFor",
     "Worker",
     "emit",
+    "render",
     "reports",
     "start",
     "testing",

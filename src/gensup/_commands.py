@@ -20,7 +20,17 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["Emit", "WaitFor", "emit", "waitfor"]
+__all__ = ["MANY", "Emit", "WaitFor", "emit", "waitfor"]
+
+
+class _Many:
+    """The `WaitFor.single` of a wait on several events."""
+
+    def __repr__(self) -> str:
+        return "MANY"
+
+
+MANY: Final = _Many()
 
 
 @attrs.frozen(repr=False)
@@ -35,6 +45,12 @@ class WaitFor:
     """
 
     events: tuple[Hashable, ...]
+    # The event when there is just one, else MANY: lets delivery re-register
+    # the most common wait with one identity test (see Tree._deliver).
+    single: Hashable = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "single", self.events[0] if len(self.events) == 1 else MANY)
 
     def __repr__(self) -> str:
         return f"waitfor({', '.join(map(repr, self.events))})"
@@ -64,45 +80,60 @@ class Emit:
         return f"emit({', '.join(parts)})"
 
 
-# waitfor() is called on every wait of a naive worker loop, so it must cost
-# about as little as a dict lookup: commands are immutable, so the same
-# instance is returned for the same events.  The cache is bounded so that
-# workers waiting on ever-new events (request ids) cannot grow it forever.
-_WAITFOR_CACHE: Final[dict[tuple[Hashable, ...], WaitFor]] = {}
-_WAITFOR_CACHE_SIZE: Final = 4096
+# waitfor() is called on every wait of a naive worker loop, where a plain
+# Python call costs about as much as a whole bare dispatch, so it must cost
+# little more than a dict lookup: commands are immutable, so the same instance
+# is returned for the same events, looked up by the event itself when there is
+# one (no tuple to build or hash).  The caches are bounded so that workers
+# waiting on ever-new events (request ids) cannot grow them forever.
+_CACHE_SIZE: Final = 4096
+_SINGLE: Final[dict[Hashable, WaitFor]] = {}
+_MULTI: Final[dict[tuple[Hashable, ...], WaitFor]] = {}
 
 
-def waitfor(*events: Hashable) -> WaitFor:
-    """Block the worker until one of ``events`` is signalled.
+def waitfor(event: Hashable, /, *more: Hashable) -> WaitFor:
+    """Block the worker until ``event`` (or one of ``more``) is signalled.
 
     Example:
         >>> def worker():
         ...     event, *args = yield waitfor("PING", "STOP")
         >>> waitfor("PING", "STOP")
         waitfor('PING', 'STOP')
+        >>> waitfor("TICK") is waitfor("TICK")
+        True
 
     The worker is resumed with the tuple ``(event, *args)`` of the first of
     these events signalled after it started waiting (waits are edge-triggered:
-    an event signalled earlier is not remembered).
+    an event signalled earlier is not remembered).  The same command may be
+    built once and yielded again and again (``TICK = waitfor("TICK")``).
 
     Args:
-        *events: One or more hashable events, usually strings.
+        event: A hashable event, usually a string.
+        *more: More events; the first of them all to come resumes the worker.
 
     Raises:
         TypeError: no event, or an event that is not hashable.
     """
     try:
-        return _WAITFOR_CACHE[events]
+        if not more:
+            return _SINGLE[event]
+        return _MULTI[(event, *more)]
     except KeyError:
         pass
     except TypeError:
-        raise TypeError(f"waitfor(): every event must be hashable (got {events!r})") from None
-    if not events:
-        raise TypeError("waitfor() needs at least one event (got none)")
+        raise TypeError(
+            f"waitfor(): every event must be hashable (got {(event, *more)!r})"
+        ) from None
+    return _remember(event, more)
+
+
+def _remember(event: Hashable, more: tuple[Hashable, ...]) -> WaitFor:
+    events = (event, *more)
     command = WaitFor(tuple(dict.fromkeys(events)))
-    if len(_WAITFOR_CACHE) >= _WAITFOR_CACHE_SIZE:
-        _WAITFOR_CACHE.clear()
-    _WAITFOR_CACHE[events] = command
+    cache: dict[Any, WaitFor] = _MULTI if more else _SINGLE
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[events if more else event] = command
     return command
 
 

@@ -29,7 +29,7 @@ import attrs
 
 from . import _log
 from ._clock import Clock, MonotonicClock
-from ._commands import Emit, WaitFor
+from ._commands import MANY, Emit, WaitFor
 from ._errors import (
     ChildAlreadyPresent,
     ChildAlreadyStarted,
@@ -86,6 +86,10 @@ _UNKILLABLE: Final[list[Generator[Any, Any, Any]]] = []
 # ---- The nodes: one per child slot of a running supervisor ----
 
 
+def _no_send(value: object) -> object:
+    raise AssertionError("a worker that is not running was resumed")
+
+
 @attrs.define(eq=False)
 class _Node:
     spec: ChildSpec
@@ -106,9 +110,13 @@ class _Node:
 class _WorkerNode(_Node):
     # Invariant: not None iff state is RUNNING.
     gen: Generator[Any, Any, Any] | None = None
+    # Invariant: gen.send while running (saves a method lookup per delivery).
+    send: Callable[[Any], Any] = _no_send
     # Invariant: the events this worker is registered for in the wait table
     # (empty when it is not waiting).
     waits: tuple[Hashable, ...] = ()
+    # Invariant: len(waits) > 1.
+    multi: bool = False
 
 
 @attrs.define(eq=False)
@@ -690,11 +698,13 @@ class Tree:
             if not waiters:
                 del waiting[event]
         value = (event, *args)
+        # Where the workers that wait for `event` again go: looked up once.
+        again: dict[_WorkerNode, None] | None = None
         for node in batch:
-            if len(node.waits) > 1:
+            if node.multi:
                 unwait(waiting, node, keep=event)
             try:
-                command = node.gen.send(value)  # type: ignore[union-attr]
+                command = node.send(value)
             except StopIteration:
                 self._ended(node, _NORMAL, None)
                 continue
@@ -705,17 +715,26 @@ class Tree:
                 self._ended(node, _CRASH, exc)
                 raise
             if command.__class__ is WaitFor:
-                events = command.events
-                node.waits = events
-                if len(events) == 1:
-                    # Inlined `wait` for the most common command.
-                    entry = waiting.get(events[0])
+                # Inlined `wait` for the most common commands: one event,
+                # above all the same one again (compared by identity: an
+                # equal but distinct event takes the general path, still right).
+                single = command.single
+                if single is event:
+                    if again is None:
+                        again = waiting.get(event)
+                        if again is None:
+                            again = waiting[event] = {}
+                    again[node] = None
+                    node.waits = command.events
+                    continue
+                if single is not MANY:
+                    entry = waiting.get(single)
                     if entry is None:
-                        waiting[events[0]] = {node: None}
+                        waiting[single] = {node: None}
                     else:
                         entry[node] = None
+                    node.waits = command.events
                     continue
-                node.waits = ()
             outcome = self._advance(node, command)
             if outcome is not None:
                 self._ended_with(node, outcome)
@@ -758,6 +777,7 @@ class Tree:
                 return exc
             except BaseException as exc:
                 node.gen = None
+                node.send = _no_send
                 node.state = _STOPPED
                 unwait(self._waiting, node)
                 self._report(Stopped(node.path, _CRASH, exc), node.incarnation)
@@ -773,6 +793,7 @@ class Tree:
     def _ended(self, node: _WorkerNode, reason: Reason, exc: BaseException | None) -> None:
         """A running worker ended on its own: mark it dead now, handle it later."""
         node.gen = None
+        node.send = _no_send
         node.waits = ()
         node.state = _STOPPED
         node.exit_pending = True
@@ -959,15 +980,17 @@ class Tree:
         spec = node.spec
         assert isinstance(spec, Worker)
         try:
-            node.gen = spec.func(*spec.args, **spec.kwargs)
+            gen = node.gen = spec.func(*spec.args, **spec.kwargs)
         except Exception as exc:
             outcome: object = exc
         else:
+            node.send = gen.send
             node.state = _RUNNING
             outcome = self._advance(node, None)
             if outcome is None:
                 return _STARTED
         node.gen = None
+        node.send = _no_send
         node.state = _STOPPED
         if outcome is _RETURNED:
             self._report(Stopped(node.path, _NORMAL), node.incarnation)
@@ -1014,6 +1037,7 @@ class Tree:
         assert gen is not None
         unwait(self._waiting, node)
         node.gen = None
+        node.send = _no_send
         node.state = _STOPPED
         node.exit_pending = False
         reason, error = _SHUTDOWN, None

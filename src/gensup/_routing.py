@@ -25,6 +25,8 @@ class Waiter(Protocol):
     # The tree-wide sequence number of the worker's start.
     seq: int
     waits: tuple[Hashable, ...]
+    # True iff it waits for more than one event.
+    multi: bool
 
 
 W = TypeVar("W", bound=Waiter)
@@ -36,6 +38,7 @@ WaitTable: TypeAlias = dict[Hashable, dict[W, None]]
 def wait(table: WaitTable[W], node: W, events: tuple[Hashable, ...]) -> None:
     """Register ``node`` as waiting for each of ``events``."""
     node.waits = events
+    node.multi = len(events) > 1
     for event in events:
         waiters = table.get(event)
         if waiters is None:
@@ -58,6 +61,7 @@ def unwait(table: WaitTable[W], node: W, keep: Hashable = None) -> None:
             if not waiters:
                 del table[event]
     node.waits = ()
+    node.multi = False
 
 
 def select(

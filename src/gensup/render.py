@@ -1,0 +1,376 @@
+"""Pictures of a tree: a mermaid flowchart and a ``pstree``-like text view.
+
+Both functions take either a spec (the root `gensup.Supervisor`) or a running
+`gensup.Tree`.  A spec shows what the tree is made of: each supervisor's
+strategy and intensity, each child's restart type.  A running tree shows the
+same and, for each child, its state and incarnation (how many start attempts
+it had since its supervisor started); the text view adds what each worker
+waits for.
+
+Example:
+    >>> from gensup import Supervisor, Worker, render, waitfor
+    >>> def idle():
+    ...     yield waitfor("NEVER")
+    >>> spec = Supervisor("root", [Worker("a", idle), Worker("b", idle)])
+    >>> print(render.text(spec))
+    root [supervisor one_for_one, intensity 1/5s]
+    ├── a [worker, permanent]
+    └── b [worker, permanent]
+
+The docs draw every tree picture with `mermaid`, from the same specs that
+the examples run, so the pictures never drift from the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Hashable, Iterator
+from typing import Final
+
+import attrs
+
+from ._core import Tree
+from ._records import ChildInfo, ChildKind, ChildState
+from ._spec import AutoShutdown, Supervisor, Worker
+
+__all__ = ["mermaid", "text"]
+
+_RUNNING: Final = ChildState.RUNNING
+_STOPPED: Final = ChildState.STOPPED
+
+
+# ---- One row per child, whatever was rendered ----
+
+
+@attrs.frozen
+class _Row:
+    """What both views show of one child, in tree order."""
+
+    id: str
+    depth: int
+    # Box-drawing characters before the id in the text view ("" for the root).
+    prefix: str
+    # The index of the parent's row, or None for the root.
+    parent: int | None
+    kind: ChildKind
+    # None for the root: no supervisor restarts it.
+    restart: str | None
+    # Supervisors only; None where a running tree does not tell.
+    params: str | None
+    significant: bool = False
+    # Running trees only.
+    state: ChildState | None = None
+    incarnation: int | None = None
+    waits: tuple[Hashable, ...] = ()
+
+
+def _sup_params(spec: Supervisor) -> str:
+    params = f"{spec.strategy.value}, intensity {spec.intensity}/{spec.period}s"
+    if spec.auto_shutdown is not AutoShutdown.NEVER:
+        params += f", auto_shutdown {spec.auto_shutdown.value}"
+    return params
+
+
+def _spec_rows(root: Supervisor) -> list[_Row]:
+    """The rows of a spec, walked with an explicit stack (trees may be deep)."""
+    rows: list[_Row] = []
+    # (spec, depth, prefix of its own line, prefix for its children, parent row)
+    stack: list[tuple[Worker | Supervisor, int, str, str, int | None]] = [(root, 0, "", "", None)]
+    while stack:
+        spec, depth, prefix, child_prefix, parent = stack.pop()
+        index = len(rows)
+        if isinstance(spec, Supervisor):
+            rows.append(
+                _Row(
+                    spec.id,
+                    depth,
+                    prefix,
+                    parent,
+                    ChildKind.SUPERVISOR,
+                    None if parent is None else spec.restart.value,
+                    _sup_params(spec),
+                    spec.significant,
+                )
+            )
+            stack.extend(
+                _child_entry(child, depth, child_prefix, index, last=i == len(spec.children) - 1)
+                for i, child in reversed(list(enumerate(spec.children)))
+            )
+        else:
+            rows.append(
+                _Row(
+                    spec.id,
+                    depth,
+                    prefix,
+                    parent,
+                    ChildKind.WORKER,
+                    spec.restart.value,
+                    None,
+                    spec.significant,
+                )
+            )
+    return rows
+
+
+def _child_entry(
+    child: Worker | Supervisor, depth: int, prefix: str, parent: int, *, last: bool
+) -> tuple[Worker | Supervisor, int, str, str, int | None]:
+    own = prefix + ("└── " if last else "├── ")
+    below = prefix + ("    " if last else "│   ")
+    return child, depth + 1, own, below, parent
+
+
+def _tree_rows(tree: Tree) -> list[_Row]:
+    """The rows of a running tree, from its public, read-only calls."""
+    root_id = _root_id(tree)
+    if not tree.alive:
+        return [_Row(root_id, 0, "", None, ChildKind.SUPERVISOR, None, None, state=_STOPPED)]
+    waits = tree.status()
+    params = _sup_params_of(tree)
+    rows: list[_Row] = []
+    # (path, info or None for the root, depth, prefix of its line, prefix for
+    # its children, parent row)
+    stack: list[tuple[str, ChildInfo | None, int, str, str, int | None]] = [
+        (root_id, None, 0, "", "", None)
+    ]
+    while stack:
+        path, info, depth, prefix, child_prefix, parent = stack.pop()
+        index = len(rows)
+        kind = ChildKind.SUPERVISOR if info is None else info.kind
+        rows.append(
+            _Row(
+                root_id if info is None else info.id,
+                depth,
+                prefix,
+                parent,
+                kind,
+                None if info is None else info.restart.value,
+                params.get(index) if kind is ChildKind.SUPERVISOR else None,
+                state=ChildState.RUNNING if info is None else info.state,
+                incarnation=None if info is None else info.incarnation,
+                waits=waits.get(path, ()),
+            )
+        )
+        if kind is not ChildKind.SUPERVISOR or (info is not None and info.state is not _RUNNING):
+            continue
+        children = tree.which_children(path)
+        for i in reversed(range(len(children))):
+            child = children[i]
+            last = i == len(children) - 1
+            stack.append(
+                (
+                    f"{path}/{child.id}",
+                    child,
+                    depth + 1,
+                    child_prefix + ("└── " if last else "├── "),
+                    child_prefix + ("    " if last else "│   "),
+                    index,
+                )
+            )
+    return rows
+
+
+_REPR: Final = re.compile(r"<gensup\.Tree (?P<id>.*) (?:alive|stopped)>", re.DOTALL)
+_SUP_LINE: Final = re.compile(
+    r" \[supervisor (?P<params>[a-z_]+, intensity \d+/\S+s), [a-z]+\] [a-z]+( #\d+)?"
+)
+
+
+def _root_id(tree: Tree) -> str:
+    # The Tree names its root only in its repr, which shows the id as a
+    # Python string literal.
+    match = _REPR.fullmatch(repr(tree))
+    if match is None:
+        raise TypeError(f"render: cannot read the root's id from {tree!r}")
+    root_id = ast.literal_eval(match["id"])
+    assert isinstance(root_id, str)
+    return root_id
+
+
+def _sup_params_of(tree: Tree) -> dict[int, str]:
+    """Each running supervisor's strategy and intensity, by tree-order row.
+
+    The public Tree API shows a supervisor's strategy and intensity only in
+    `Tree.format`, one line per child in tree order; a line that does not
+    read as expected (an id or event with a line break in it) is skipped.
+    """
+    params: dict[int, str] = {}
+    for i, line in enumerate(tree.format().split("\n")):
+        match = _SUP_LINE.search(line)
+        if match is not None:
+            params[i] = match["params"]
+    return params
+
+
+def _rows(subject: Supervisor | Tree) -> list[_Row]:
+    if isinstance(subject, Tree):
+        return _tree_rows(subject)
+    if isinstance(subject, Supervisor):
+        return _spec_rows(subject)
+    raise TypeError(
+        f"render: expected a Supervisor spec or a running gensup.Tree (got {subject!r})"
+    )
+
+
+# ---- The text view ----
+
+
+def _text_line(row: _Row) -> str:
+    what = [row.kind.value if row.params is None else f"{row.kind.value} {row.params}"]
+    if row.restart is not None:
+        what.append(row.restart)
+    if row.significant:
+        what.append("significant")
+    line = f"{row.prefix}{row.id} [{', '.join(what)}]"
+    if row.state is not None:
+        line += f" {row.state.value}"
+        if row.incarnation is not None:
+            line += f" #{row.incarnation}"
+        if row.waits:
+            line += " waits for " + ", ".join(map(repr, row.waits))
+    return line
+
+
+def text(subject: Supervisor | Tree) -> str:
+    """Draw a spec or a running tree as text, one child per line, like ``pstree``.
+
+    Example:
+        >>> import gensup
+        >>> from gensup import Supervisor, Worker, render, waitfor
+        >>> def idle():
+        ...     yield waitfor("PING")
+        >>> spec = Supervisor("root", [
+        ...     Worker("a", idle),
+        ...     Supervisor("pool", [Worker("b", idle, restart="transient")],
+        ...                strategy="one_for_all", intensity=3, period=10),
+        ... ])
+        >>> print(render.text(spec))
+        root [supervisor one_for_one, intensity 1/5s]
+        ├── a [worker, permanent]
+        └── pool [supervisor one_for_all, intensity 3/10s, permanent]
+            └── b [worker, transient]
+        >>> with gensup.start(spec) as tree:
+        ...     tree.terminate_child("root/a")
+        ...     print(render.text(tree))
+        root [supervisor one_for_one, intensity 1/5s] running
+        ├── a [worker, permanent] stopped #1
+        └── pool [supervisor one_for_all, intensity 3/10s, permanent] running #1
+            └── b [worker, transient] running #1 waits for 'PING'
+
+    Each line shows the child's id, its kind, a supervisor's strategy and
+    intensity (``intensity 3/10s``: at most 3 restarts within 10 seconds),
+    and the restart type (not for the root, which no supervisor restarts).
+    For a running tree, each line also shows the child's state
+    (``running``, ``stopped`` or ``restarting``), its incarnation (``#2``:
+    its second start attempt since its supervisor started) and, for a worker
+    that waits, the events it waits for.  A tree that is no longer alive is
+    drawn as its root followed by ``(stopped)``.
+
+    Args:
+        subject: The root `Supervisor` spec, or a `gensup.Tree`.
+
+    Returns:
+        The lines, joined with ``"\\n"`` (no trailing newline).
+
+    Raises:
+        TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
+    """
+    return "\n".join(_text_line(row) for row in _rows(subject))
+
+
+# ---- The mermaid flowchart ----
+
+# Mermaid reads "#name;" as an entity, so "#" is escaped first.
+_ESCAPES: Final = (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"))
+
+# Supervisors are drawn thick, stopped children dashed.  Only strokes are
+# set, so that the diagram follows the page's light or dark colours.
+_CLASSES: Final = (
+    ("supervisor", "stroke-width:3px"),
+    ("stopped", "stroke-dasharray:6 4"),
+    ("restarting", "stroke-dasharray:2 3"),
+)
+
+
+def _escape(value: str) -> str:
+    for raw, escaped in _ESCAPES:
+        value = value.replace(raw, escaped)
+    return value
+
+
+def _mermaid_label(row: _Row) -> str:
+    lines = [f"<b>{_escape(row.id)}</b>"]
+    if row.params is not None:
+        lines.append(row.params.replace(", intensity ", " · intensity "))
+    restart = [] if row.restart is None else [row.restart]
+    if row.significant:
+        restart.append("significant")
+    if restart:
+        lines.append(", ".join(restart))
+    if row.state is not None:
+        state = row.state.value
+        if row.incarnation is not None:
+            state += f" #{row.incarnation}"
+        lines.append(state)
+    return "<br/>".join(lines)
+
+
+def _classes(rows: list[_Row]) -> Iterator[str]:
+    for name, style in _CLASSES:
+        members = [
+            f"n{i}"
+            for i, row in enumerate(rows)
+            if (name == "supervisor" and row.kind is ChildKind.SUPERVISOR)
+            or (row.state is not None and row.state.value == name)
+        ]
+        if members:
+            yield f"    classDef {name} {style}"
+            yield f"    class {','.join(members)} {name}"
+
+
+def mermaid(subject: Supervisor | Tree) -> str:
+    """Draw a spec or a running tree as a mermaid flowchart, top down.
+
+    Example:
+        >>> from gensup import Supervisor, Worker, render, waitfor
+        >>> def idle():
+        ...     yield waitfor("PING")
+        >>> spec = Supervisor("root", [Worker("a", idle, restart="temporary")])
+        >>> print(render.mermaid(spec))
+        flowchart TD
+            n0["<b>root</b><br/>one_for_one · intensity 1/5s"]
+            n1("<b>a</b><br/>temporary")
+            n0 --> n1
+            classDef supervisor stroke-width:3px
+            class n0 supervisor
+
+    Supervisors are rectangles drawn with a thick border and show their
+    strategy and intensity; workers are rounded.  Every child shows its
+    restart type; for a running tree, also its state and incarnation
+    (``running #2``), with stopped children dashed.  Put the result in a
+    ```` ```mermaid ```` block of a Markdown page (mkdocs-material, GitHub)
+    or paste it into any mermaid editor.
+
+    Args:
+        subject: The root `Supervisor` spec, or a `gensup.Tree`.
+
+    Returns:
+        The flowchart's source, without a trailing newline.
+
+    Raises:
+        TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
+    """
+    rows = _rows(subject)
+    out = ["flowchart TD"]
+    for i, row in enumerate(rows):
+        label = _mermaid_label(row)
+        if row.kind is ChildKind.SUPERVISOR:
+            out.append(f'    n{i}["{label}"]')
+        else:
+            out.append(f'    n{i}("{label}")')
+    out.extend(
+        f"    n{row.parent} --> n{i}" for i, row in enumerate(rows) if row.parent is not None
+    )
+    out.extend(_classes(rows))
+    return "\n".join(out)
