@@ -33,6 +33,32 @@ class _Many:
 MANY: Final = _Many()
 
 
+def _check_events(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise TypeError(f"WaitFor: 'events' must be a non-empty tuple of events (got {value!r})")
+    try:
+        hash(value)
+    except TypeError:
+        raise TypeError(f"WaitFor: every event must be hashable (got {value!r})") from None
+
+
+def _check_event(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    try:
+        hash(value)
+    except TypeError:
+        raise TypeError(f"Emit: the event must be hashable (got {value!r})") from None
+
+
+def _check_args(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise TypeError(f"Emit: 'args' must be a tuple (got {value!r})")
+
+
+def _check_to(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"Emit: 'to' must be a path string or None (got {value!r})")
+
+
 @attrs.frozen(repr=False)
 class WaitFor:
     """The command that blocks a worker until one of ``events`` is signalled.
@@ -44,7 +70,7 @@ class WaitFor:
         events: The events waited for, without duplicates, in the order given.
     """
 
-    events: tuple[Hashable, ...]
+    events: tuple[Hashable, ...] = attrs.field(validator=_check_events)
     # The event when there is just one, else MANY: lets delivery re-register
     # the most common wait with one identity test (see Tree._deliver).
     single: Hashable = attrs.field(init=False, eq=False, repr=False)
@@ -69,9 +95,9 @@ class Emit:
             the whole tree.
     """
 
-    event: Hashable
-    args: tuple[Any, ...]
-    to: str | None
+    event: Hashable = attrs.field(validator=_check_event)
+    args: tuple[Any, ...] = attrs.field(validator=_check_args)
+    to: str | None = attrs.field(validator=_check_to)
 
     def __repr__(self) -> str:
         parts = [repr(self.event), *map(repr, self.args)]
@@ -160,10 +186,4 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
     Raises:
         TypeError: the event is not hashable or ``to`` is not a string.
     """
-    try:
-        hash(event)
-    except TypeError:
-        raise TypeError(f"emit(): the event must be hashable (got {event!r})") from None
-    if to is not None and not isinstance(to, str):
-        raise TypeError(f"emit(): 'to' must be a path string or None (got {to!r})")
     return Emit(event, args, to)

@@ -71,6 +71,8 @@ _Outcome = Literal["started", "ignored", "failed"]
 # What a worker's run came to when it stopped running: None (it waits),
 # _RETURNED, or the exception it raised.
 _RETURNED: Final = object()
+# The command that `_advance` starts a worker with: none yet.
+_FIRST: Final = object()
 
 # Kinds of queued follow-ups.
 _DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp)
@@ -196,6 +198,10 @@ class Tree:
         self._dropped = 0
         # The exception behind the latest failed start, to chain StartFailed to.
         self._start_error: BaseException | None = None
+        # A KeyboardInterrupt (or other BaseException) raised by a worker's
+        # finally block while it was being closed, to raise once the closing
+        # is over.
+        self._interrupt: BaseException | None = None
 
     # ---- Public: lifecycle ----
 
@@ -246,6 +252,7 @@ class Tree:
             self._stop(self._root)
             self._alive = False
             self._drop_queue()
+            self._raise_interrupt()
         except BaseException as exc:
             self._abort(exc)
             raise
@@ -513,10 +520,22 @@ class Tree:
         The seed's ``status`` command logged this; here it is data.
         """
         return {
-            node.path: node.waits
+            node.path: self._waits_of(node)
             for node, _ in self._walk()
             if type(node) is _WorkerNode and node.state is _RUNNING
         }
+
+    def _waits_of(self, node: _WorkerNode) -> tuple[Hashable, ...]:
+        """What ``node`` waits for now: nothing while it runs.
+
+        Delivery does not clear `waits` before resuming a worker (that would
+        cost a store per delivery); a worker being resumed is simply no longer
+        in its entry of the wait table, which is what is checked here.
+        """
+        waits = node.waits
+        if waits and node in self._waiting.get(waits[0], ()):
+            return waits
+        return ()
 
     def format(self) -> str:
         """The tree as indented text: each child's kind, state, incarnation
@@ -539,8 +558,8 @@ class Tree:
             line = f"{indent}{spec.id} [{what}, {spec.restart.value}] {node.state.value}"
             if node.parent is not None:
                 line += f" #{node.incarnation}"
-            if type(node) is _WorkerNode and node.waits:
-                line += " waits for " + ", ".join(map(repr, node.waits))
+            if type(node) is _WorkerNode and (waits := self._waits_of(node)):
+                line += " waits for " + ", ".join(map(repr, waits))
             lines.append(line)
         return "\n".join(lines)
 
@@ -565,13 +584,13 @@ class Tree:
 
     def _abort(self, exc: BaseException) -> None:
         """A call is failing: if with a BaseException (Ctrl-C), stop the tree first."""
-        if isinstance(exc, Exception):
-            self._queue.clear()
-            return
         self._queue.clear()
+        if isinstance(exc, Exception):
+            return
         if self._root.state is _RUNNING:
             self._stop(self._root)
         self._alive = False
+        self._interrupt = None  # `exc` is what propagates
 
     def _raise_if_gave_up(self) -> None:
         if self._gave_up:
@@ -743,7 +762,7 @@ class Tree:
     def _advance(self, node: _WorkerNode, command: object) -> object:
         """Carry out ``command`` and the worker's next ones until it waits or ends.
 
-        ``command`` None means: run the worker from where it is (its start).
+        ``command`` `_FIRST` means: run the worker from its start.
         Returns None when the worker waits, `_RETURNED` when it returned, or
         the exception it raised.
         """
@@ -751,7 +770,7 @@ class Tree:
         assert gen is not None
         throw: BaseException | None = None
         while True:
-            if command is not None:
+            if command is not _FIRST:
                 cls = command.__class__
                 if cls is WaitFor:
                     wait(self._waiting, node, command.events)  # type: ignore[attr-defined]
@@ -806,7 +825,7 @@ class Tree:
 
     def _drain(self) -> None:
         queue = self._queue
-        while queue:
+        while queue and self._interrupt is None:
             if not self._alive:
                 self._drop_queue()
                 return
@@ -836,6 +855,13 @@ class Tree:
                     and sup.by_id.get(node.spec.id) is node
                 ):
                     self._restart(sup, node)
+        self._raise_interrupt()
+
+    def _raise_interrupt(self) -> None:
+        interrupt = self._interrupt
+        if interrupt is not None:
+            self._interrupt = None
+            raise interrupt
 
     # ---- Restart: a child has ended ----
 
@@ -986,7 +1012,7 @@ class Tree:
         else:
             node.send = gen.send
             node.state = _RUNNING
-            outcome = self._advance(node, None)
+            outcome = self._advance(node, _FIRST)
             if outcome is None:
                 return _STARTED
         node.gen = None
@@ -1040,7 +1066,8 @@ class Tree:
         node.send = _no_send
         node.state = _STOPPED
         node.exit_pending = False
-        reason, error = _SHUTDOWN, None
+        reason: Reason = _SHUTDOWN
+        error: BaseException | None = None
         try:
             gen.close()
         except Exception as exc:
@@ -1049,6 +1076,12 @@ class Tree:
                 _bury(gen)
             else:
                 reason, error = _CRASH, exc
+        except BaseException as exc:
+            # Ctrl-C in a finally block: finish what is being stopped, then
+            # the call stops the tree and raises it (see _drain and stop).
+            reason, error = _CRASH, exc
+            if self._interrupt is None:
+                self._interrupt = exc
         self._report(Stopped(node.path, reason, error), node.incarnation)
 
 

@@ -189,7 +189,8 @@ def _check_number(
                 f"{_owner(inst)}: {attribute.name!r} must be {what} (got {value!r})"
             )
         number = float(value)  # type: ignore[arg-type]  # checked just above
-        if number < minimum or (strict and number == minimum):
+        # Written so that NaN, which compares false with everything, fails.
+        if not (number > minimum or (not strict and number == minimum)):
             bound = f"> {minimum}" if strict else f">= {minimum}"
             raise InvalidSpec(f"{_owner(inst)}: {attribute.name!r} must be {bound} (got {value!r})")
 

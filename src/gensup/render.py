@@ -93,8 +93,9 @@ def _spec_rows(root: Supervisor) -> list[_Row]:
                     spec.significant,
                 )
             )
+            last = len(spec.children) - 1
             stack.extend(
-                _child_entry(child, depth, child_prefix, index, last=i == len(spec.children) - 1)
+                (child, depth + 1, *_branch(child_prefix, last=i == last), index)
                 for i, child in reversed(list(enumerate(spec.children)))
             )
         else:
@@ -113,12 +114,11 @@ def _spec_rows(root: Supervisor) -> list[_Row]:
     return rows
 
 
-def _child_entry(
-    child: Worker | Supervisor, depth: int, prefix: str, parent: int, *, last: bool
-) -> tuple[Worker | Supervisor, int, str, str, int | None]:
-    own = prefix + ("└── " if last else "├── ")
-    below = prefix + ("    " if last else "│   ")
-    return child, depth + 1, own, below, parent
+def _branch(prefix: str, *, last: bool) -> tuple[str, str]:
+    """The text view's prefixes of a child's own line and of its children's lines."""
+    if last:
+        return prefix + "└── ", prefix + "    "
+    return prefix + "├── ", prefix + "│   "
 
 
 def _tree_rows(tree: Tree) -> list[_Row]:
@@ -127,7 +127,6 @@ def _tree_rows(tree: Tree) -> list[_Row]:
     if not tree.alive:
         return [_Row(root_id, 0, "", None, ChildKind.SUPERVISOR, None, None, state=_STOPPED)]
     waits = tree.status()
-    params = _sup_params_of(tree)
     rows: list[_Row] = []
     # (path, info or None for the root, depth, prefix of its line, prefix for
     # its children, parent row)
@@ -146,7 +145,7 @@ def _tree_rows(tree: Tree) -> list[_Row]:
                 parent,
                 kind,
                 None if info is None else info.restart.value,
-                params.get(index) if kind is ChildKind.SUPERVISOR else None,
+                None,
                 state=ChildState.RUNNING if info is None else info.state,
                 incarnation=None if info is None else info.incarnation,
                 waits=waits.get(path, ()),
@@ -155,31 +154,21 @@ def _tree_rows(tree: Tree) -> list[_Row]:
         if kind is not ChildKind.SUPERVISOR or (info is not None and info.state is not _RUNNING):
             continue
         children = tree.which_children(path)
-        for i in reversed(range(len(children))):
-            child = children[i]
-            last = i == len(children) - 1
-            stack.append(
-                (
-                    f"{path}/{child.id}",
-                    child,
-                    depth + 1,
-                    child_prefix + ("└── " if last else "├── "),
-                    child_prefix + ("    " if last else "│   "),
-                    index,
-                )
-            )
-    return rows
+        last = len(children) - 1
+        stack.extend(
+            (f"{path}/{child.id}", child, depth + 1, *_branch(child_prefix, last=i == last), index)
+            for i, child in reversed(list(enumerate(children)))
+        )
+    return _with_params(tree, rows)
 
 
 _REPR: Final = re.compile(r"<gensup\.Tree (?P<id>.*) (?:alive|stopped)>", re.DOTALL)
-_SUP_LINE: Final = re.compile(
-    r" \[supervisor (?P<params>[a-z_]+, intensity \d+/\S+s), [a-z]+\] [a-z]+( #\d+)?"
-)
+_SUP_PARAMS: Final = re.compile(r" \[supervisor (?P<params>[a-z_]+, intensity \d+/\S+s), ")
 
 
 def _root_id(tree: Tree) -> str:
-    # The Tree names its root only in its repr, which shows the id as a
-    # Python string literal.
+    # The Tree names its root only in its repr, where the id is a Python
+    # string literal.
     match = _REPR.fullmatch(repr(tree))
     if match is None:
         raise TypeError(f"render: cannot read the root's id from {tree!r}")
@@ -188,19 +177,25 @@ def _root_id(tree: Tree) -> str:
     return root_id
 
 
-def _sup_params_of(tree: Tree) -> dict[int, str]:
-    """Each running supervisor's strategy and intensity, by tree-order row.
+def _with_params(tree: Tree, rows: list[_Row]) -> list[_Row]:
+    """Add each supervisor's strategy and intensity to the rows of a running tree.
 
-    The public Tree API shows a supervisor's strategy and intensity only in
-    `Tree.format`, one line per child in tree order; a line that does not
-    read as expected (an id or event with a line break in it) is skipped.
+    The public Tree API shows them only in `Tree.format`: one line per child,
+    in the same tree order, indented four spaces a level.  Where the lines do
+    not line up with the rows (an id or event with a line break in it), the
+    supervisors are drawn without them.
     """
-    params: dict[int, str] = {}
-    for i, line in enumerate(tree.format().split("\n")):
-        match = _SUP_LINE.search(line)
-        if match is not None:
-            params[i] = match["params"]
-    return params
+    lines = tree.format().split("\n")
+    if len(lines) != len(rows):
+        return rows
+    out = []
+    for row, line in zip(rows, lines, strict=True):
+        head = "    " * row.depth + row.id
+        match = _SUP_PARAMS.match(line, len(head)) if line.startswith(head) else None
+        if row.kind is ChildKind.SUPERVISOR and match is not None:
+            row = attrs.evolve(row, params=match["params"])
+        out.append(row)
+    return out
 
 
 def _rows(subject: Supervisor | Tree) -> list[_Row]:
