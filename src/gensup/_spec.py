@@ -10,7 +10,7 @@ import contextlib
 import enum
 import functools
 import inspect
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
@@ -212,11 +212,44 @@ def _check_args(inst: object, attribute: attrs.Attribute[Any], value: object) ->
         )
 
 
+class _Kwargs(Mapping[str, Any]):
+    """A read-only copy of a worker's keyword arguments that hashes, so that
+    specs hash like the values they are (when the arguments themselves do)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+_NO_KWARGS: Final = _Kwargs({})
+
+
 def _to_kwargs(value: object) -> object:
     if value is None:
-        return MappingProxyType({})
+        return _NO_KWARGS
     if isinstance(value, Mapping):
-        return MappingProxyType(dict(value))
+        return _Kwargs(value)
     return value
 
 

@@ -256,11 +256,15 @@ def text(subject: Supervisor | Tree) -> str:
     Each line shows the child's id, its kind, a supervisor's strategy and
     intensity (``intensity 3/10s``: at most 3 restarts within 10 seconds),
     and the restart type (not for the root, which no supervisor restarts).
+    A spec also shows significant children and a supervisor's
+    ``auto_shutdown`` when it is not ``never``.
+
     For a running tree, each line also shows the child's state
     (``running``, ``stopped`` or ``restarting``), its incarnation (``#2``:
     its second start attempt since its supervisor started) and, for a worker
-    that waits, the events it waits for.  A tree that is no longer alive is
-    drawn as its root followed by ``(stopped)``.
+    that waits, the events it waits for.  A stopped supervisor is drawn
+    without children, and a tree that is no longer alive as its root alone:
+    ``root [supervisor] stopped``.
 
     Args:
         subject: The root `Supervisor` spec, or a `gensup.Tree`.
@@ -344,8 +348,8 @@ def mermaid(subject: Supervisor | Tree) -> str:
     strategy and intensity; workers are rounded.  Every child shows its
     restart type; for a running tree, also its state and incarnation
     (``running #2``), with stopped children dashed.  Put the result in a
-    ```` ```mermaid ```` block of a Markdown page (mkdocs-material, GitHub)
-    or paste it into any mermaid editor.
+    fenced code block whose language is ``mermaid`` on a Markdown page
+    (mkdocs-material and GitHub draw it), or paste it into any mermaid editor.
 
     Args:
         subject: The root `Supervisor` spec, or a `gensup.Tree`.
