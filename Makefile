@@ -30,8 +30,8 @@ demo: $(RUNTIME_STAMP)
 test: lint typecheck pytest docs
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks docs
+	$(BIN)/ruff format --check src tests examples benchmarks docs
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -40,10 +40,10 @@ pytest: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 docs: $(DEV_STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 docs-serve: $(DEV_STAMP)
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: $(RUNTIME_STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -2357,7 +2357,7 @@ class TestViews:
         assert str(tree) == text
         lines = text.splitlines()
         assert len(lines) == 4
-        assert [line.split()[0] for line in lines] == ["root", "a", "s", "b"]
+        assert [line.lstrip("├└│─ ").split()[0] for line in lines] == ["root", "a", "s", "b"]
         assert "supervisor" in lines[2]
         assert "one_for_one" in lines[2]
         assert "worker" in lines[1]

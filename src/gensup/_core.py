@@ -212,6 +212,11 @@ class Tree:
         return self._alive
 
     @property
+    def spec(self) -> Supervisor:
+        """The root supervisor's spec, as given to `gensup.start`."""
+        return self._spec
+
+    @property
     def dropped(self) -> int:
         """How many signalled or emitted events reached no worker so far."""
         return self._dropped
@@ -498,6 +503,26 @@ class Tree:
             for node in sup.children
         ]
 
+    def get_childspec(self, path: str) -> ChildSpec:
+        """The spec of the child at ``path`` (the root's spec for the root's path).
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("w", idle)])) as tree:
+            ...     tree.get_childspec("root/w")
+            Worker('w', idle)
+
+        As OTP's ``supervisor:get_childspec/2``; children added with
+        `start_child` included.
+
+        Raises:
+            ChildNotFound: no child at ``path``.
+        """
+        return self._resolve(path, "get_childspec").spec
+
     def count_children(self, sup_path: str) -> ChildCounts:
         """Count the children of the supervisor at ``sup_path``, as OTP does.
 
@@ -538,30 +563,14 @@ class Tree:
         return ()
 
     def format(self) -> str:
-        """The tree as indented text: each child's kind, state, incarnation
-        and what a worker waits for.  ``str(tree)`` is the same."""
-        if not self._alive:
-            return f"{self._root.path} (stopped)"
-        lines = []
-        for node, depth in self._walk():
-            indent = "    " * depth
-            spec = node.spec
-            if type(node) is _SupNode:
-                sup_spec = node.spec
-                assert isinstance(sup_spec, Supervisor)
-                what = (
-                    f"supervisor {sup_spec.strategy.value}, "
-                    f"intensity {sup_spec.intensity}/{sup_spec.period}s"
-                )
-            else:
-                what = "worker"
-            line = f"{indent}{spec.id} [{what}, {spec.restart.value}] {node.state.value}"
-            if node.parent is not None:
-                line += f" #{node.incarnation}"
-            if type(node) is _WorkerNode and (waits := self._waits_of(node)):
-                line += " waits for " + ", ".join(map(repr, waits))
-            lines.append(line)
-        return "\n".join(lines)
+        """The tree as text: each child's kind, restart type, state,
+        incarnation and what a worker waits for.  ``str(tree)`` is the same.
+
+        This is `gensup.render.text` of the tree.
+        """
+        from .render import text  # render builds on Tree: imported late
+
+        return text(self)
 
     def __str__(self) -> str:
         return self.format()
@@ -597,7 +606,7 @@ class Tree:
             self._gave_up = False
             raise SupervisorGaveUp(
                 f"the root supervisor {self._root.path!r} reached its restart intensity "
-                f"({self._spec.intensity} restarts in {self._spec.period}s) "
+                f"(more than {self._spec.intensity} within {self._spec.period} s) "
                 f"and stopped the tree"
             )
 

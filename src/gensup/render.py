@@ -23,8 +23,6 @@ the examples run, so the pictures never drift from the code.
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Hashable, Iterator
 from typing import Final
 
@@ -137,6 +135,7 @@ def _tree_rows(tree: Tree) -> list[_Row]:
         path, info, depth, prefix, child_prefix, parent = stack.pop()
         index = len(rows)
         kind = ChildKind.SUPERVISOR if info is None else info.kind
+        spec = tree.spec if info is None else tree.get_childspec(path)
         rows.append(
             _Row(
                 root_id if info is None else info.id,
@@ -145,7 +144,8 @@ def _tree_rows(tree: Tree) -> list[_Row]:
                 parent,
                 kind,
                 None if info is None else info.restart.value,
-                None,
+                _sup_params(spec) if isinstance(spec, Supervisor) else None,
+                spec.significant,
                 state=ChildState.RUNNING if info is None else info.state,
                 incarnation=None if info is None else info.incarnation,
                 waits=waits.get(path, ()),
@@ -159,43 +159,11 @@ def _tree_rows(tree: Tree) -> list[_Row]:
             (f"{path}/{child.id}", child, depth + 1, *_branch(child_prefix, last=i == last), index)
             for i, child in reversed(list(enumerate(children)))
         )
-    return _with_params(tree, rows)
-
-
-_REPR: Final = re.compile(r"<gensup\.Tree (?P<id>.*) (?:alive|stopped)>", re.DOTALL)
-_SUP_PARAMS: Final = re.compile(r" \[supervisor (?P<params>[a-z_]+, intensity \d+/\S+s), ")
+    return rows
 
 
 def _root_id(tree: Tree) -> str:
-    # The Tree names its root only in its repr, where the id is a Python
-    # string literal.
-    match = _REPR.fullmatch(repr(tree))
-    if match is None:
-        raise TypeError(f"render: cannot read the root's id from {tree!r}")
-    root_id = ast.literal_eval(match["id"])
-    assert isinstance(root_id, str)
-    return root_id
-
-
-def _with_params(tree: Tree, rows: list[_Row]) -> list[_Row]:
-    """Add each supervisor's strategy and intensity to the rows of a running tree.
-
-    The public Tree API shows them only in `Tree.format`: one line per child,
-    in the same tree order, indented four spaces a level.  Where the lines do
-    not line up with the rows (an id or event with a line break in it), the
-    supervisors are drawn without them.
-    """
-    lines = tree.format().split("\n")
-    if len(lines) != len(rows):
-        return rows
-    out = []
-    for row, line in zip(rows, lines, strict=True):
-        head = "    " * row.depth + row.id
-        match = _SUP_PARAMS.match(line, len(head)) if line.startswith(head) else None
-        if row.kind is ChildKind.SUPERVISOR and match is not None:
-            row = attrs.evolve(row, params=match["params"])
-        out.append(row)
-    return out
+    return tree.spec.id
 
 
 def _rows(subject: Supervisor | Tree) -> list[_Row]:

@@ -1,0 +1,90 @@
+"""Griffe extensions for gensup's reference pages.
+
+* attrs classes get the ``__init__`` that attrs generates at run time, so
+  that their signatures show (``Worker(id, func, *, args=(), ...)``) and their
+  ``Args:`` sections match them.  The annotations are griffe's own, read from
+  the class body, so they link to their targets.
+* A Google-style ``Example:`` section is read as ``Examples:``, the only
+  spelling griffe knows, so that doctests render as code.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import re
+from typing import Any
+
+import attrs
+import griffe
+
+_EXAMPLE = re.compile(r"^(\s*)Example:$", re.MULTILINE)
+
+_KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: griffe.ParameterKind.positional_only,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: griffe.ParameterKind.positional_or_keyword,
+    inspect.Parameter.VAR_POSITIONAL: griffe.ParameterKind.var_positional,
+    inspect.Parameter.KEYWORD_ONLY: griffe.ParameterKind.keyword_only,
+    inspect.Parameter.VAR_KEYWORD: griffe.ParameterKind.var_keyword,
+}
+
+
+def _default(field: attrs.Attribute[Any]) -> str | None:
+    default = field.default
+    if default is attrs.NOTHING:
+        return None
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return None if default.takes_self else repr(default.factory())
+    if isinstance(default, enum.Enum):
+        return repr(default.value)
+    return repr(default)
+
+
+class GensupReference(griffe.Extension):
+    """Both fixes, applied once the package is loaded."""
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        """Walk every object of the package (aliases excluded), without recursion."""
+        stack: list[griffe.Object] = [pkg]
+        while stack:
+            obj = stack.pop()
+            if obj.docstring is not None:
+                obj.docstring.value = _EXAMPLE.sub(r"\1Examples:", obj.docstring.value)
+            if isinstance(obj, griffe.Class):
+                self._add_attrs_init(obj)
+            stack.extend(
+                member
+                for member in obj.members.values()
+                if not member.is_alias and isinstance(member, griffe.Object)
+            )
+
+    @staticmethod
+    def _add_attrs_init(cls: griffe.Class) -> None:
+        if "__init__" in cls.members:
+            return
+        try:
+            runtime = getattr(importlib.import_module(cls.module.path), cls.name)
+        except (ImportError, AttributeError):
+            return
+        if not attrs.has(runtime):
+            return
+        fields = {field.alias: field for field in attrs.fields(runtime)}
+        parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
+        for name, param in inspect.signature(runtime).parameters.items():
+            field = fields[name]
+            member = cls.members.get(field.name)
+            annotation = getattr(member, "annotation", None)
+            parameters.append(
+                griffe.Parameter(
+                    name, annotation=annotation, kind=_KINDS[param.kind], default=_default(field)
+                )
+            )
+        init = griffe.Function(
+            "__init__",
+            parameters=griffe.Parameters(*parameters),
+            returns="None",
+            lineno=cls.lineno,
+            endlineno=cls.lineno,
+        )
+        cls.set_member("__init__", init)
