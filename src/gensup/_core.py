@@ -885,7 +885,12 @@ class Tree:
         if action is Action.REMOVE:
             self._remove(sup, node)
         if node.spec.significant:
-            running = any(c.spec.significant and c.state is not _STOPPED for c in sup.children)
+            # As OTP: a child still has a pid while its exit waits in the
+            # queue, and while its restart is pending.
+            running = any(
+                c.spec.significant and (c.state is not _STOPPED or c.exit_pending)
+                for c in sup.children
+            )
             if auto_shutdown_due(sup.spec.auto_shutdown, running):  # type: ignore[union-attr]
                 self._sup_exit(sup)
 
