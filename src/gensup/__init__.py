@@ -21,7 +21,7 @@ from __future__ import annotations
 from . import render, reports, testing
 from ._clock import Clock, MonotonicClock, VirtualClock
 from ._commands import Emit, WaitFor, emit, waitfor
-from ._core import Observer, Tree, start
+from ._core import Observer
 from ._errors import (
     ChildAlreadyPresent,
     ChildAlreadyStarted,
@@ -39,6 +39,7 @@ from ._errors import (
 )
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
 from ._spec import DEFAULTS, AutoShutdown, ChildSpec, Restart, Strategy, Supervisor, Worker
+from ._tree import Tree, start
 
 __all__ = [
     "DEFAULTS",

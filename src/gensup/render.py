@@ -28,9 +28,9 @@ from typing import Final
 
 import attrs
 
-from ._core import Tree
 from ._records import ChildInfo, ChildKind, ChildState
 from ._spec import AutoShutdown, Supervisor, Worker
+from ._tree import Tree
 
 __all__ = ["mermaid", "text"]
 

@@ -1,0 +1,577 @@
+"""The public face of a running tree: gensup.start and gensup.Tree.
+
+Each public call checks its input, does its work through the engine
+(`_core.Core`) and drains the engine's queue before it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Hashable
+from typing import Any, Final
+
+from ._clock import Clock
+from ._core import (
+    _FAILED,
+    _IGNORED,
+    _RESTARTING,
+    _RUNNING,
+    _STOPPED,
+    Core,
+    Observer,
+    _kind,
+    _make_node,
+    _Node,
+    _SupNode,
+    _WorkerNode,
+)
+from ._errors import (
+    ChildAlreadyPresent,
+    ChildAlreadyStarted,
+    ChildNotFound,
+    ChildRestarting,
+    ChildRunning,
+    InvalidSpecType,
+    ReentrantCall,
+    StartFailed,
+    SupervisorGaveUp,
+    TreeStopped,
+)
+from ._records import ChildCounts, ChildInfo
+from ._spec import ChildSpec, Restart, Supervisor, Worker, check_significant_allowed
+
+__all__ = ["Tree", "start"]
+
+
+class Tree(Core):
+    """A running supervision tree, returned by `gensup.start`.
+
+    Example:
+        >>> import gensup
+        >>> from gensup import Supervisor, Worker, waitfor
+        >>> def counter():
+        ...     n = 0
+        ...     while True:
+        ...         event, step = yield waitfor("ADD")
+        ...         n += step
+        >>> with gensup.start(Supervisor("root", [Worker("c", counter)])) as tree:
+        ...     tree.signal("ADD", 2)
+        ...     tree.status()
+        1
+        {'root/c': ('ADD',)}
+
+    Every mutating call (`signal`, `start_child`, `terminate_child`,
+    `restart_child`, `delete_child`, `stop`) runs to completion: events that
+    workers emit meanwhile and the restarts of workers that end meanwhile are
+    handled, in order, before it returns.  Calling one of them from inside a
+    worker or an observer raises `ReentrantCall`: workers act through
+    commands (``yield emit(...)``).  The read-only calls (`status`,
+    `which_children`, `count_children`, `format`) may be called anywhere.
+
+    Paths name children from the root: ``"root"``, ``"root/pool"``,
+    ``"root/pool/a"``.
+    """
+
+    # ---- Public: lifecycle ----
+
+    @property
+    def alive(self) -> bool:
+        """Whether the tree runs: false after `stop`, a give-up of the root,
+        or an auto-shutdown of the root."""
+        return self._alive
+
+    @property
+    def spec(self) -> Supervisor:
+        """The root supervisor's spec, as given to `gensup.start`."""
+        return self._spec
+
+    @property
+    def dropped(self) -> int:
+        """How many signalled or emitted events reached no worker so far."""
+        return self._dropped
+
+    def _start(self) -> None:
+        root = self._root
+        self._busy = True
+        try:
+            ok = self._run(self._start_sup(root))
+            self._alive = ok
+            self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        if not ok:
+            cause = self._start_error
+            raise StartFailed(
+                f"the tree {root.path!r} failed to start: {_describe_failure(cause)}"
+            ) from cause
+        self._raise_if_gave_up()
+
+    def stop(self) -> None:
+        """Stop the tree: every child is closed, last started first.
+
+        Workers' generators are closed, so their ``finally`` blocks run.  Calling
+        `stop` on a tree that is no longer alive does nothing.
+
+        Raises:
+            ReentrantCall: called from inside a worker or an observer.
+        """
+        self._check_not_busy("stop")
+        if not self._alive:
+            return
+        self._busy = True
+        try:
+            self._stop(self._root)
+            self._alive = False
+            self._drop_queue()
+            self._raise_interrupt()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+
+    def __enter__(self) -> Tree:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._alive and not self._busy:
+            self.stop()
+
+    # ---- Public: events ----
+
+    def signal(self, event: Hashable, *args: Any, to: str | None = None) -> int:
+        """Deliver ``(event, *args)`` to every worker waiting for ``event``.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def waiter():
+            ...     while True:
+            ...         yield waitfor("GO")
+            >>> spec = Supervisor("root", [Worker("a", waiter), Worker("b", waiter)])
+            >>> with gensup.start(spec) as tree:
+            ...     tree.signal("GO"), tree.signal("GO", to="root/b"), tree.signal("STOP")
+            (2, 1, 0)
+
+        The event reaches the workers of the subtree at ``to`` (the whole tree
+        by default; a worker's path names just that worker) that wait for it
+        when delivery begins, in the order in which they began waiting.
+        Events they emit meanwhile and the restarts of those that end are
+        handled before the call returns.  An event that reaches nobody is
+        reported `Dropped`.
+
+        Returns:
+            How many workers the event itself reached (not counting emitted events).
+
+        Raises:
+            ChildNotFound: ``to`` names no child of the running tree.
+            SupervisorGaveUp: the root gave up while this call ran.
+            ReentrantCall: called from inside a worker or an observer.
+        """
+        if self._busy:
+            raise ReentrantCall(_REENTRANT.format(name="signal"))
+        if not self._alive:
+            raise TreeStopped(_STOPPED_MSG.format(name="signal"))
+        self._busy = True
+        try:
+            if to is None:
+                reached = self._deliver(event, args, None, None)
+            else:
+                target = self._resolve(to, "signal")
+                reached = self._deliver(event, args, target, None)
+            if not reached:
+                self._drop(event, args, to)
+            if self._queue:
+                self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        if self._gave_up:
+            self._raise_if_gave_up()
+        return reached
+
+    # ---- Public: OTP's dynamic API ----
+
+    def start_child(self, sup_path: str, spec: ChildSpec) -> None:
+        """Add ``spec`` as the last child of the supervisor at ``sup_path`` and start it.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root")) as tree:
+            ...     tree.start_child("root", Worker("late", idle))
+            ...     [child.id for child in tree.which_children("root")]
+            ['late']
+
+        As OTP's ``supervisor:start_child/2``.  A worker that returns before
+        its first wait is kept stopped (temporary: not kept), as with OTP's
+        ``ignore``.  Nothing here counts toward the restart intensity.
+
+        Raises:
+            ChildNotFound: no running supervisor at ``sup_path``.
+            ChildAlreadyStarted: a running child has this id.
+            ChildAlreadyPresent: a stopped child has this id.
+            StartFailed: the child failed to start; its spec is not kept.
+            InvalidSpec: ``spec`` is not a spec, or is significant under a
+                supervisor whose ``auto_shutdown`` is ``never``.
+        """
+        self._enter("start_child")
+        failure: BaseException | None = None
+        try:
+            sup = self._resolve_sup(sup_path, "start_child")
+            if not isinstance(spec, (Worker, Supervisor)):
+                raise InvalidSpecType(
+                    f"start_child({sup_path!r}): 'spec' must be a Worker or Supervisor spec "
+                    f"(got {spec!r})"
+                )
+            check_significant_allowed(sup.spec, spec, "start_child")  # type: ignore[arg-type]
+            old = sup.by_id.get(spec.id)
+            if old is not None:
+                if old.state is _RUNNING:
+                    raise ChildAlreadyStarted(f"start_child: {old.path!r} is already started")
+                raise ChildAlreadyPresent(
+                    f"start_child: {old.path!r} is already present ({old.state.value}); "
+                    f"use restart_child, or delete_child first"
+                )
+            node = _make_node(spec, sup)
+            sup.children.append(node)
+            sup.by_id[spec.id] = node
+            outcome = self._run(self._start_child(node))
+            if outcome is _FAILED:
+                self._remove(sup, node)
+                failure = self._start_error
+            elif outcome is _IGNORED and spec.restart is Restart.TEMPORARY:
+                self._remove(sup, node)
+            self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        self._raise_if_gave_up()
+        if failure is not None:
+            raise StartFailed(
+                f"start_child: {sup_path}/{spec.id} failed to start: {_describe_failure(failure)}"
+            ) from failure
+
+    def terminate_child(self, path: str) -> None:
+        """Stop the child at ``path`` without restarting it.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("w", idle)])) as tree:
+            ...     tree.terminate_child("root/w")
+            ...     tree.which_children("root")[0].state.value
+            'stopped'
+
+        As OTP's ``supervisor:terminate_child/2``: the spec is kept (a
+        temporary child is removed), nothing is counted, and a stopped child
+        is left alone.
+
+        Raises:
+            ChildNotFound: no child at ``path``.
+        """
+        self._enter("terminate_child")
+        try:
+            node = self._resolve_child(path, "terminate_child")
+            if node.state is _RUNNING:
+                self._stop(node)
+            node.state = _STOPPED
+            if node.spec.restart is Restart.TEMPORARY:
+                assert node.parent is not None
+                self._remove(node.parent, node)
+            self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        self._raise_if_gave_up()
+
+    def restart_child(self, path: str) -> None:
+        """Start again the stopped child at ``path``.
+
+        As OTP's ``supervisor:restart_child/2``: one start attempt, not counted
+        toward the intensity, not retried if it fails.
+
+        Raises:
+            ChildNotFound: no child at ``path``.
+            ChildRunning: the child is running.
+            ChildRestarting: the child's restart is pending.
+            StartFailed: the start attempt failed (the spec is kept).
+        """
+        self._enter("restart_child")
+        failure: BaseException | None = None
+        try:
+            node = self._resolve_child(path, "restart_child")
+            self._check_stopped(node, "restart_child")
+            if self._run(self._start_child(node)) is _FAILED:
+                failure = self._start_error
+            self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        self._raise_if_gave_up()
+        if failure is not None:
+            raise StartFailed(
+                f"restart_child: {path} failed to start: {_describe_failure(failure)}"
+            ) from failure
+
+    def delete_child(self, path: str) -> None:
+        """Forget the spec of the stopped child at ``path``.
+
+        As OTP's ``supervisor:delete_child/2``.
+
+        Raises:
+            ChildNotFound: no child at ``path``.
+            ChildRunning: the child is running.
+            ChildRestarting: the child's restart is pending.
+        """
+        self._enter("delete_child")
+        try:
+            node = self._resolve_child(path, "delete_child")
+            self._check_stopped(node, "delete_child")
+            assert node.parent is not None
+            self._remove(node.parent, node)
+        finally:
+            self._busy = False
+
+    # ---- Public: read-only views ----
+
+    def which_children(self, sup_path: str) -> list[ChildInfo]:
+        """The children of the supervisor at ``sup_path``, in child order.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("w", idle)])) as tree:
+            ...     info = tree.which_children("root")[0]
+            ...     info.id, info.kind.value, info.state.value, info.incarnation
+            ('w', 'worker', 'running', 1)
+
+        Raises:
+            ChildNotFound: no running supervisor at ``sup_path``.
+        """
+        sup = self._resolve_sup(sup_path, "which_children")
+        return [
+            ChildInfo(node.spec.id, _kind(node), node.spec.restart, node.state, node.incarnation)
+            for node in sup.children
+        ]
+
+    def get_childspec(self, path: str) -> ChildSpec:
+        """The spec of the child at ``path`` (the root's spec for the root's path).
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("w", idle)])) as tree:
+            ...     tree.get_childspec("root/w")
+            Worker('w', idle)
+
+        As OTP's ``supervisor:get_childspec/2``; children added with
+        `start_child` included.
+
+        Raises:
+            ChildNotFound: no child at ``path``.
+        """
+        return self._resolve(path, "get_childspec").spec
+
+    def count_children(self, sup_path: str) -> ChildCounts:
+        """Count the children of the supervisor at ``sup_path``, as OTP does.
+
+        Raises:
+            ChildNotFound: no running supervisor at ``sup_path``.
+        """
+        sup = self._resolve_sup(sup_path, "count_children")
+        workers = sum(1 for node in sup.children if type(node) is _WorkerNode)
+        active = sum(1 for node in sup.children if node.state is _RUNNING)
+        return ChildCounts(
+            specs=len(sup.children),
+            active=active,
+            supervisors=len(sup.children) - workers,
+            workers=workers,
+        )
+
+    def status(self) -> dict[str, tuple[Hashable, ...]]:
+        """For each live worker, in tree order, the events it waits for.
+
+        The seed's ``status`` command logged this; here it is data.
+        """
+        return {
+            node.path: self._waits_of(node)
+            for node, _ in self._walk()
+            if type(node) is _WorkerNode and node.state is _RUNNING
+        }
+
+    def _waits_of(self, node: _WorkerNode) -> tuple[Hashable, ...]:
+        """What ``node`` waits for now: nothing while it runs.
+
+        Delivery does not clear `waits` before resuming a worker (that would
+        cost a store per delivery); a worker being resumed is simply no longer
+        in its entry of the wait table, which is what is checked here.
+        """
+        waits = node.waits
+        if waits and node in self._waiting.get(waits[0], ()):
+            return waits
+        return ()
+
+    def format(self) -> str:
+        """The tree as text: each child's kind, restart type, state,
+        incarnation and what a worker waits for.  ``str(tree)`` is the same.
+
+        This is `gensup.render.text` of the tree.
+        """
+        from .render import text  # render builds on Tree: imported late
+
+        return text(self)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def __repr__(self) -> str:
+        state = "alive" if self._alive else "stopped"
+        return f"<gensup.Tree {self._root.path!r} {state}>"
+
+    # ---- Guards: one mutating call at a time, from outside the tree ----
+
+    def _check_not_busy(self, name: str) -> None:
+        if self._busy:
+            raise ReentrantCall(_REENTRANT.format(name=name))
+
+    def _enter(self, name: str) -> None:
+        self._check_not_busy(name)
+        if not self._alive:
+            raise TreeStopped(_STOPPED_MSG.format(name=name))
+        self._busy = True
+
+    def _abort(self, exc: BaseException) -> None:
+        """A call is failing: if with a BaseException (Ctrl-C), stop the tree first."""
+        self._queue.clear()
+        if isinstance(exc, Exception):
+            return
+        if self._root.state is _RUNNING:
+            self._stop(self._root)
+        self._alive = False
+        self._interrupt = None  # `exc` is what propagates
+
+    def _raise_if_gave_up(self) -> None:
+        if self._gave_up:
+            self._gave_up = False
+            raise SupervisorGaveUp(
+                f"the root supervisor {self._root.path!r} reached its restart intensity "
+                f"(more than {self._spec.intensity} within {self._spec.period} s) "
+                f"and stopped the tree"
+            )
+
+    # ---- Paths ----
+
+    def _resolve(self, path: str, call: str) -> _Node:
+        node, why = self._find(path)
+        if node is None:
+            raise ChildNotFound(f"{call}: no child at {path!r}: {why}")
+        return node
+
+    def _resolve_sup(self, path: str, call: str) -> _SupNode:
+        node = self._resolve(path, call)
+        if type(node) is not _SupNode:
+            raise ChildNotFound(f"{call}: {path!r} is a worker, not a supervisor")
+        if node.state is not _RUNNING:
+            raise ChildNotFound(f"{call}: the supervisor {path!r} is not running")
+        return node
+
+    def _resolve_child(self, path: str, call: str) -> _Node:
+        node = self._resolve(path, call)
+        if node.parent is None:
+            raise ChildNotFound(
+                f"{call}: {path!r} is the root, which has no supervisor (use Tree.stop)"
+            )
+        return node
+
+    @staticmethod
+    def _check_stopped(node: _Node, call: str) -> None:
+        if node.state is _RUNNING:
+            raise ChildRunning(f"{call}: {node.path!r} is running (terminate_child it first)")
+        if node.state is _RESTARTING:
+            raise ChildRestarting(f"{call}: {node.path!r} is about to be restarted")
+
+    def _walk(self) -> Generator[tuple[_Node, int], None, None]:
+        """Every node of the running tree in tree order, with its depth (no recursion)."""
+        if self._root.state is not _RUNNING:
+            return
+        stack: list[tuple[_Node, int]] = [(self._root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            yield node, depth
+            if type(node) is _SupNode:
+                stack.extend((child, depth + 1) for child in reversed(node.children))
+
+
+def _describe_failure(exc: BaseException | None) -> str:
+    return "unknown" if exc is None else f"{type(exc).__name__}: {exc}"
+
+
+_REENTRANT: Final = (
+    "Tree.{name}() was called from inside a worker or an observer; workers change "
+    "the tree only through commands: yield emit(event, *args, to=path) instead"
+)
+_STOPPED_MSG: Final = "Tree.{name}(): the tree is not running (it was stopped or gave up)"
+
+
+def start(
+    spec: Supervisor, *, clock: Clock | None = None, observer: Observer | None = None
+) -> Tree:
+    """Start a supervision tree from its root spec and return it running.
+
+    Example:
+        >>> import gensup
+        >>> from gensup import Supervisor, Worker, waitfor
+        >>> def process(n):
+        ...     for i in range(1, n + 1):
+        ...         event, howmany = yield waitfor("TICK")
+        >>> spec = Supervisor("root", [Worker("p1", process, args=(2,), restart="temporary")])
+        >>> with gensup.start(spec) as tree:
+        ...     tree.signal("TICK", 1), tree.signal("TICK", 2), tree.status()
+        (1, 1, {})
+
+    The root starts, then its children in order, each supervisor before its
+    own children.  Events that workers emit while starting are delivered
+    before `start` returns.
+
+    Args:
+        spec: The root supervisor's spec.
+        clock: Where time comes from (default: ``time.monotonic``); tests pass
+            a `VirtualClock`.
+        observer: Called with every lifecycle report, synchronously.
+
+    Raises:
+        InvalidSpec: ``spec`` is not a Supervisor spec.
+        StartFailed: a child failed to start; chained to its exception.
+        SupervisorGaveUp: the root gave up while handling what starting caused.
+    """
+    if not isinstance(spec, Supervisor):
+        raise InvalidSpecType(
+            f"gensup.start: the root must be a Supervisor spec (got {spec!r}); "
+            f"wrap a worker in Supervisor('root', [worker])"
+        )
+    if clock is not None and not callable(getattr(clock, "now", None)):
+        raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
+    if observer is not None and not callable(observer):
+        raise InvalidSpecType(f"gensup.start: 'observer' must be callable (got {observer!r})")
+    tree = Tree(spec, clock=clock, observer=observer)
+    tree._start()
+    return tree
