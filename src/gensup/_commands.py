@@ -186,4 +186,22 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
     Raises:
         TypeError: the event is not hashable or ``to`` is not a string.
     """
-    return Emit(event, args, to)
+    try:
+        hash(event)
+    except TypeError:
+        raise TypeError(f"emit(): the event must be hashable (got {event!r})") from None
+    if to is not None and not isinstance(to, str):
+        raise TypeError(f"emit(): 'to' must be a path string or None (got {to!r})")
+    # A worker may emit on every event it handles, and Emit(...) would run the
+    # three validators again (args is a tuple by construction) and set each
+    # field through a bound object.__setattr__: building the frozen instance
+    # field by field here costs about half as much.
+    command = _new(Emit)
+    _set(command, "event", event)
+    _set(command, "args", args)
+    _set(command, "to", to)
+    return command
+
+
+_new: Final = object.__new__
+_set: Final = object.__setattr__

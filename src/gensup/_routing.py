@@ -15,13 +15,22 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Protocol, TypeAlias, TypeVar
 
-__all__ = ["WaitTable", "Waiter", "select", "unwait", "wait"]
+__all__ = ["Supervised", "WaitTable", "Waiter", "select", "select_under", "unwait", "wait"]
+
+
+class Supervised(Protocol):
+    """What `select_under` needs of a waiting worker's supervisor."""
+
+    @property
+    def path(self) -> str: ...
 
 
 class Waiter(Protocol):
     """What the table needs of a waiting worker."""
 
-    path: str
+    @property
+    def path(self) -> str: ...
+
     # The tree-wide sequence number of the worker's start.
     seq: int
     waits: tuple[Hashable, ...]
@@ -87,3 +96,32 @@ def select(
     if stamp is None:
         return [node for node in waiters if node.path.startswith(prefix)]
     return [node for node in waiters if node.seq < stamp and node.path.startswith(prefix)]
+
+
+class Child(Waiter, Protocol):
+    """A waiter that knows its supervisor."""
+
+    @property
+    def parent(self) -> Supervised | None: ...
+
+
+C = TypeVar("C", bound=Child)
+
+
+def select_under(waiters: dict[C, None], under: str, stamp: int | None) -> list[C]:
+    """The waiters under the supervisor at path ``under``, as `select` with a
+    prefix ``under + "/"`` would choose them.
+
+    A worker is under it when its own supervisor is, or is below it.  The
+    supervisor's stored path is tested rather than the worker's, which is
+    built only when asked (see ``_core._Node.path``): a subtree signal tests
+    every waiter of its event, and building a string for each would double its
+    cost.
+    """
+    prefix = under + "/"
+    return [
+        node
+        for node in waiters
+        if (stamp is None or node.seq < stamp)
+        and ((path := node.parent.path) == under or path.startswith(prefix))  # type: ignore[union-attr]
+    ]
