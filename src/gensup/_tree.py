@@ -6,7 +6,8 @@ Each public call checks its input, does its work through the engine
 
 from __future__ import annotations
 
-from collections.abc import Generator, Hashable
+import contextlib
+from collections.abc import Generator, Hashable, Iterator
 from typing import Any, Final
 
 from ._clock import Clock
@@ -221,9 +222,8 @@ class Tree(Core):
             InvalidSpec: ``spec`` is not a spec, or is significant under a
                 supervisor whose ``auto_shutdown`` is ``never``.
         """
-        self._enter("start_child")
         failure: BaseException | None = None
-        try:
+        with self._mutation("start_child"):
             sup = self._resolve_sup(sup_path, "start_child")
             if not isinstance(spec, (Worker, Supervisor)):
                 raise InvalidSpecType(
@@ -248,13 +248,6 @@ class Tree(Core):
                 failure = self._start_error
             elif outcome is _IGNORED and spec.restart is Restart.TEMPORARY:
                 self._remove(sup, node)
-            self._drain()
-        except BaseException as exc:
-            self._abort(exc)
-            raise
-        finally:
-            self._busy = False
-        self._raise_if_gave_up()
         if failure is not None:
             raise StartFailed(
                 f"start_child: {sup_path}/{spec.id} failed to start: {_describe_failure(failure)}"
@@ -280,8 +273,7 @@ class Tree(Core):
         Raises:
             ChildNotFound: no child at ``path``.
         """
-        self._enter("terminate_child")
-        try:
+        with self._mutation("terminate_child"):
             node = self._resolve_child(path, "terminate_child")
             if node.state is _RUNNING:
                 self._stop(node)
@@ -289,13 +281,6 @@ class Tree(Core):
             if node.spec.restart is Restart.TEMPORARY:
                 assert node.parent is not None
                 self._remove(node.parent, node)
-            self._drain()
-        except BaseException as exc:
-            self._abort(exc)
-            raise
-        finally:
-            self._busy = False
-        self._raise_if_gave_up()
 
     def restart_child(self, path: str) -> None:
         """Start again the stopped child at ``path``.
@@ -309,20 +294,12 @@ class Tree(Core):
             ChildRestarting: the child's restart is pending.
             StartFailed: the start attempt failed (the spec is kept).
         """
-        self._enter("restart_child")
         failure: BaseException | None = None
-        try:
+        with self._mutation("restart_child"):
             node = self._resolve_child(path, "restart_child")
             self._check_stopped(node, "restart_child")
             if self._run(self._start_child(node)) is _FAILED:
                 failure = self._start_error
-            self._drain()
-        except BaseException as exc:
-            self._abort(exc)
-            raise
-        finally:
-            self._busy = False
-        self._raise_if_gave_up()
         if failure is not None:
             raise StartFailed(
                 f"restart_child: {path} failed to start: {_describe_failure(failure)}"
@@ -452,6 +429,24 @@ class Tree(Core):
     def _check_not_busy(self, name: str) -> None:
         if self._busy:
             raise ReentrantCall(_REENTRANT.format(name=name))
+
+    @contextlib.contextmanager
+    def _mutation(self, name: str) -> Iterator[None]:
+        """Run the body of a mutating call: from outside the tree only, then
+        drain the queue, then raise if the root gave up meanwhile.
+
+        (`signal` spells this out inline: it is called far more often.)
+        """
+        self._enter(name)
+        try:
+            yield
+            self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        self._raise_if_gave_up()
 
     def _enter(self, name: str) -> None:
         self._check_not_busy(name)
