@@ -6,7 +6,7 @@ from collections.abc import Hashable
 
 import attrs
 
-from gensup._routing import WaitTable, select, unwait, wait
+from gensup._routing import WaitTable, select, select_under, unwait, wait
 
 
 @attrs.define(eq=False)
@@ -17,6 +17,18 @@ class Node:
     seq: int
     waits: tuple[Hashable, ...] = ()
     multi: bool = False
+
+    @property
+    def parent(self) -> Sup:
+        """Its supervisor, known by the path above its own."""
+        return Sup(self.path.rsplit("/", 1)[0])
+
+
+@attrs.frozen
+class Sup:
+    """A stand-in for a supervisor: what `select_under` needs of one."""
+
+    path: str
 
 
 def entries(table: WaitTable[Node]) -> dict[Hashable, list[str]]:
@@ -100,33 +112,33 @@ ALL = waiters_of(A, POOL_B, POOL_C, POOL2_D, POOL_SUB_E)
 class TestSelect:
     def test_everyone_in_waiting_order(self) -> None:
         """No filter: every waiter, in the entry's order."""
-        assert select(ALL, None, None, None) == [A, POOL_B, POOL_C, POOL2_D, POOL_SUB_E]
+        assert select(ALL, None, None) == [A, POOL_B, POOL_C, POOL2_D, POOL_SUB_E]
 
-    def test_prefix_filters_subtree(self) -> None:
-        """A prefix selects the subtree only: 'root/pool/' does not match 'root/pool2/...'."""
-        assert select(ALL, "root/pool/", None, None) == [POOL_B, POOL_C, POOL_SUB_E]
+    def test_under_selects_subtree(self) -> None:
+        """select_under takes the subtree only: 'root/pool' does not match 'root/pool2/...'."""
+        assert select_under(ALL, "root/pool", None) == [POOL_B, POOL_C, POOL_SUB_E]
 
     def test_stamp_filters_later_starts(self) -> None:
         """A stamp selects only workers started before it (seq < stamp, strictly)."""
-        assert select(ALL, None, None, 3) == [A, POOL_B]
+        assert select(ALL, None, 3) == [A, POOL_B]
 
-    def test_prefix_and_stamp(self) -> None:
-        """Prefix and stamp combine."""
-        assert select(ALL, "root/pool/", None, 5) == [POOL_B, POOL_SUB_E]
+    def test_under_and_stamp(self) -> None:
+        """A subtree and a stamp combine."""
+        assert select_under(ALL, "root/pool", 5) == [POOL_B, POOL_SUB_E]
 
     def test_only_one_worker(self) -> None:
         """only= selects that worker if it waits, and nothing otherwise."""
-        assert select(ALL, None, POOL_C, None) == [POOL_C]
-        assert select(waiters_of(A), None, POOL_C, None) == []
+        assert select(ALL, POOL_C, None) == [POOL_C]
+        assert select(waiters_of(A), POOL_C, None) == []
 
     def test_only_with_stamp(self) -> None:
         """only= with a stamp selects the worker only if it started before the stamp."""
-        assert select(ALL, None, POOL_C, 6) == [POOL_C]
-        assert select(ALL, None, POOL_C, 5) == []
+        assert select(ALL, POOL_C, 6) == [POOL_C]
+        assert select(ALL, POOL_C, 5) == []
 
     def test_returns_a_copy(self) -> None:
         """The selection is a new list: emptying the entry afterwards leaves it whole."""
         waiters = waiters_of(A, POOL_B)
-        batch = select(waiters, None, None, None)
+        batch = select(waiters, None, None)
         waiters.clear()
         assert batch == [A, POOL_B]

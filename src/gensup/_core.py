@@ -241,9 +241,9 @@ class Core:
             batch = waiters
         else:
             if target is None or target is self._root:
-                batch = select(waiters, None, None, stamp)
+                batch = select(waiters, None, stamp)
             elif type(target) is _WorkerNode:
-                batch = select(waiters, None, target, stamp)
+                batch = select(waiters, target, stamp)
             else:
                 batch = select_under(waiters, target.path, stamp)
             for node in batch:

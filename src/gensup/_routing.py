@@ -73,14 +73,12 @@ def unwait(table: WaitTable[W], node: W, keep: Hashable = None) -> None:
     node.multi = False
 
 
-def select(
-    waiters: dict[W, None], prefix: str | None, only: W | None, stamp: int | None
-) -> list[W]:
-    """The waiters that an event delivered now must reach.
+def select(waiters: dict[W, None], only: W | None, stamp: int | None) -> list[W]:
+    """The waiters that an event delivered now must reach (see `select_under`
+    for a subtree).
 
     Args:
         waiters: The event's entry of the table.
-        prefix: Deliver only under this path (``"root/pool/"``), or ``None``.
         only: Deliver only to this worker, or ``None``.
         stamp: For a queued event, the sequence number it was emitted at:
             workers started after it do not get it.  ``None`` for a signal.
@@ -89,13 +87,9 @@ def select(
         if only in waiters and (stamp is None or only.seq < stamp):
             return [only]
         return []
-    if prefix is None:
-        if stamp is None:
-            return list(waiters)
-        return [node for node in waiters if node.seq < stamp]
     if stamp is None:
-        return [node for node in waiters if node.path.startswith(prefix)]
-    return [node for node in waiters if node.seq < stamp and node.path.startswith(prefix)]
+        return list(waiters)
+    return [node for node in waiters if node.seq < stamp]
 
 
 class Child(Waiter, Protocol):
@@ -109,8 +103,8 @@ C = TypeVar("C", bound=Child)
 
 
 def select_under(waiters: dict[C, None], under: str, stamp: int | None) -> list[C]:
-    """The waiters under the supervisor at path ``under``, as `select` with a
-    prefix ``under + "/"`` would choose them.
+    """The waiters under the supervisor at path ``under``, started before
+    ``stamp`` when it is given.
 
     A worker is under it when its own supervisor is, or is below it.  The
     supervisor's stored path is tested rather than the worker's, which is
