@@ -35,7 +35,7 @@ class TestVirtualClock:
     def test_negative_advance_rejected(self) -> None:
         """Going back in time is a ValueError, and the reading is unchanged."""
         clock = VirtualClock(start=5)
-        with pytest.raises(ValueError, match=r"'seconds' must be >= 0 \(got -1\)"):
+        with pytest.raises(ValueError, match=r"'seconds' must be >= 0 and finite \(got -1\)"):
             clock.advance(-1)
         assert clock.now() == 5
 

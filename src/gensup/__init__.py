@@ -19,8 +19,10 @@ Example:
 from __future__ import annotations
 
 from . import render, reports, testing
+from ._backoff import Backoff
+from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock, VirtualClock
-from ._commands import Emit, WaitFor, emit, waitfor
+from ._commands import TIMEOUT, Call, Emit, Sleep, WaitFor, call, emit, sleep, waitfor
 from ._core import Observer
 from ._errors import (
     ChildAlreadyPresent,
@@ -43,7 +45,10 @@ from ._tree import Tree, start
 
 __all__ = [
     "DEFAULTS",
+    "TIMEOUT",
     "AutoShutdown",
+    "Backoff",
+    "Call",
     "ChildAlreadyPresent",
     "ChildAlreadyStarted",
     "ChildCounts",
@@ -55,6 +60,7 @@ __all__ = [
     "ChildSpec",
     "ChildState",
     "Clock",
+    "Driver",
     "Emit",
     "GensupError",
     "InvalidCommand",
@@ -62,8 +68,10 @@ __all__ = [
     "InvalidSpecType",
     "MonotonicClock",
     "Observer",
+    "PendingCall",
     "ReentrantCall",
     "Restart",
+    "Sleep",
     "StartFailed",
     "Strategy",
     "Supervisor",
@@ -73,9 +81,11 @@ __all__ = [
     "VirtualClock",
     "WaitFor",
     "Worker",
+    "call",
     "emit",
     "render",
     "reports",
+    "sleep",
     "start",
     "testing",
     "waitfor",

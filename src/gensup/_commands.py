@@ -7,6 +7,13 @@ A worker is a generator.  It talks to its tree only by yielding commands:
 * ``yield emit(event, *args, to=None)`` publishes an event into the tree; the
   worker continues at once (the yield's value is ``None``), and the event is
   delivered after the current delivery, in order (run to completion).
+* ``yield waitfor(*events, timeout=seconds)`` gives up waiting after
+  ``seconds``: the yield's value is then ``(TIMEOUT,)``.
+* ``yield sleep(seconds)`` resumes the worker with ``(TIMEOUT,)`` after the
+  delay; it waits for no event meanwhile.
+* ``result = yield call(fn, *args, timeout=None)`` asks the tree's driver to
+  await ``fn(*args)``; the yield's value is its result, or its exception is
+  raised at the yield.
 
 Anything else yielded is a crash of that worker with a message that says what
 was yielded.  Commands are immutable values, so a hot loop can build one once
@@ -15,12 +22,24 @@ and yield it again and again (``TICK = waitfor("TICK")``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import math
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Final
 
 import attrs
 
-__all__ = ["MANY", "Emit", "WaitFor", "emit", "waitfor"]
+__all__ = [
+    "MANY",
+    "TIMEOUT",
+    "Call",
+    "Emit",
+    "Sleep",
+    "WaitFor",
+    "call",
+    "emit",
+    "sleep",
+    "waitfor",
+]
 
 
 class _Many:
@@ -31,6 +50,34 @@ class _Many:
 
 
 MANY: Final = _Many()
+
+
+class _Timeout:
+    """The type of `TIMEOUT`: one instance, hashable, equal only to itself."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "TIMEOUT"
+
+    def __reduce__(self) -> str:
+        return "TIMEOUT"
+
+
+#: The event a worker is resumed with when its wait times out or its sleep ends:
+#: ``(TIMEOUT,)``.  Compare with ``is`` or ``==``.
+TIMEOUT: Final = _Timeout()
+
+
+def _check_seconds(where: str, name: str, value: object) -> float:
+    """A delay given by a user: a real number, not NaN, not negative."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{where}: {name!r} must be a number of seconds (got {value!r})")
+    seconds = float(value)
+    # Written so that NaN, which compares false with everything, fails.
+    if not seconds >= 0:
+        raise ValueError(f"{where}: {name!r} must be >= 0 seconds (got {value!r})")
+    return seconds
 
 
 def _check_events(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -68,6 +115,7 @@ class WaitFor:
 
     Attributes:
         events: The events waited for, without duplicates, in the order given.
+        timeout: Seconds after which the wait gives up, or ``None``.
     """
 
     events: tuple[Hashable, ...] = attrs.field(validator=_check_events)
@@ -78,8 +126,28 @@ class WaitFor:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "single", self.events[0] if len(self.events) == 1 else MANY)
 
+    # Seconds after which the wait gives up (None: never).  Only the commands
+    # that waitfor(..., timeout=...) builds have one (see _TimedWaitFor).
+    timeout: float | None = attrs.field(default=None, init=False)
+
     def __repr__(self) -> str:
         return f"waitfor({', '.join(map(repr, self.events))})"
+
+
+@attrs.frozen(repr=False)
+class _TimedWaitFor(WaitFor):
+    """A `WaitFor` with a timeout.
+
+    A class of its own, so that delivery's fast path, which re-registers a
+    worker when its command's class is exactly `WaitFor`, never sees one and
+    pays nothing for timeouts: these go through the general path, which sets
+    the timer.
+    """
+
+    timeout: float | None = attrs.field(kw_only=True, default=None)
+
+    def __repr__(self) -> str:
+        return f"waitfor({', '.join(map(repr, self.events))}, timeout={self.timeout!r})"
 
 
 @attrs.frozen(repr=False)
@@ -117,7 +185,7 @@ _SINGLE: Final[dict[Hashable, WaitFor]] = {}
 _MULTI: Final[dict[tuple[Hashable, ...], WaitFor]] = {}
 
 
-def waitfor(event: Hashable, /, *more: Hashable) -> WaitFor:
+def waitfor(event: Hashable, /, *more: Hashable, timeout: float | None = None) -> WaitFor:
     """Block the worker until ``event`` (or one of ``more``) is signalled.
 
     Example:
@@ -127,30 +195,68 @@ def waitfor(event: Hashable, /, *more: Hashable) -> WaitFor:
         waitfor('PING', 'STOP')
         >>> waitfor("TICK") is waitfor("TICK")
         True
+        >>> waitfor("REPLY", timeout=5)
+        waitfor('REPLY', timeout=5.0)
 
     The worker is resumed with the tuple ``(event, *args)`` of the first of
     these events signalled after it started waiting (waits are edge-triggered:
     an event signalled earlier is not remembered).  The same command may be
     built once and yielded again and again (``TICK = waitfor("TICK")``).
 
+    With a ``timeout``, the worker is resumed with ``(TIMEOUT,)`` if none of
+    the events comes within that many seconds of the tree's clock; an event
+    that comes first cancels the timer.  ``timeout=0`` times out at once,
+    within the same call, queued like an emitted event (Erlang's
+    ``receive ... after 0``); ``math.inf`` never times out.
+
     Args:
         event: A hashable event, usually a string.
         *more: More events; the first of them all to come resumes the worker.
+        timeout: Seconds to wait at most, or ``None`` to wait for ever.
 
     Raises:
-        TypeError: no event, or an event that is not hashable.
+        TypeError: no event, an event that is not hashable, or a timeout that
+            is not a number.
+        ValueError: a negative or NaN timeout.
     """
+    if timeout is None:
+        try:
+            if not more:
+                return _SINGLE[event]
+            return _MULTI[(event, *more)]
+        except KeyError:
+            pass
+        except TypeError:
+            raise TypeError(
+                f"waitfor(): every event must be hashable (got {(event, *more)!r})"
+            ) from None
+        return _remember(event, more)
+    return _timed(event, more, timeout)
+
+
+_TIMED: Final[dict[tuple[tuple[Hashable, ...], float], WaitFor]] = {}
+
+
+def _timed(event: Hashable, more: tuple[Hashable, ...], timeout: object) -> WaitFor:
+    seconds = _check_seconds("waitfor()", "timeout", timeout)
+    if seconds == math.inf:
+        return waitfor(event, *more)
+    events = (event, *more)
+    key = (events, seconds)
     try:
-        if not more:
-            return _SINGLE[event]
-        return _MULTI[(event, *more)]
+        return _TIMED[key]
     except KeyError:
         pass
     except TypeError:
-        raise TypeError(
-            f"waitfor(): every event must be hashable (got {(event, *more)!r})"
-        ) from None
-    return _remember(event, more)
+        raise TypeError(f"waitfor(): every event must be hashable (got {events!r})") from None
+    # The events tuple is built afresh, so that it is never the same object as
+    # an untimed command's: the core tells a live timeout from a stale one by
+    # the identity of the events a worker waits for.
+    command = _TimedWaitFor(tuple(dict.fromkeys(events)), timeout=seconds)
+    if len(_TIMED) >= _CACHE_SIZE:
+        _TIMED.clear()
+    _TIMED[key] = command
+    return command
 
 
 def _remember(event: Hashable, more: tuple[Hashable, ...]) -> WaitFor:
@@ -205,3 +311,111 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
 
 _new: Final = object.__new__
 _set: Final = object.__setattr__
+
+
+@attrs.frozen
+class Sleep:
+    """The command that resumes a worker after a delay, with ``(TIMEOUT,)``.
+
+    Build it with `sleep`.
+
+    Attributes:
+        seconds: The delay, in seconds of the tree's clock.
+    """
+
+    seconds: float
+
+
+def sleep(seconds: float) -> Sleep:
+    """Resume the worker after ``seconds``; it waits for no event meanwhile.
+
+    Example:
+        >>> def poller():
+        ...     while True:
+        ...         yield sleep(1.5)  # resumed with (TIMEOUT,)
+        ...         yield emit("POLL")
+        >>> sleep(1.5)
+        Sleep(seconds=1.5)
+
+    The delay is measured on the tree's clock, so under a `VirtualClock` it
+    passes when the test advances the clock.  ``sleep(0)`` resumes the worker
+    within the same call, after what is already queued.  Events signalled
+    while a worker sleeps do not reach it.
+
+    Raises:
+        TypeError: ``seconds`` is not a number.
+        ValueError: ``seconds`` is negative or NaN.
+    """
+    return Sleep(_check_seconds("sleep()", "seconds", seconds))
+
+
+@attrs.frozen(repr=False)
+class Call:
+    """The command that has the driver await ``fn(*args)`` for the worker.
+
+    Build it with `call`.
+
+    Attributes:
+        fn: A function that returns an awaitable.
+        args: Its arguments.
+        timeout: Seconds after which the call is cancelled and `TimeoutError`
+            raised at the worker's yield, or ``None``.
+    """
+
+    fn: Callable[..., Awaitable[Any]]
+    args: tuple[Any, ...]
+    timeout: float | None = None
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
+        parts = [name, *map(repr, self.args)]
+        if self.timeout is not None:
+            parts.append(f"timeout={self.timeout!r}")
+        return f"call({', '.join(parts)})"
+
+
+def call(fn: Callable[..., Awaitable[Any]], *args: Any, timeout: float | None = None) -> Call:
+    """Await ``fn(*args)`` outside the tree and resume the worker with its result.
+
+    Example:
+        >>> import anyio
+        >>> def fetcher(url):
+        ...     try:
+        ...         body = yield call(download, url, timeout=10)
+        ...     except TimeoutError:
+        ...         body = None
+        >>> call(anyio.sleep, 0.5)
+        call(sleep, 0.5)
+
+    A driver (`gensup.aio`) runs the awaitable as a task; a test can play the
+    driver by hand with `Tree.pending_calls`, `Tree.complete_call` and
+    `Tree.fail_call`.  The worker waits for no event while the call runs.  An
+    exception from the call, or `TimeoutError` once ``timeout`` seconds of
+    the tree's clock pass, is raised at the worker's yield, so ``try`` around
+    the yield works and an uncaught one is a crash.  When the worker is
+    stopped, its call is cancelled first, then its ``finally`` blocks run.
+
+    Pass the function and its arguments, never a coroutine object
+    (``call(fetch, url)``, not ``call(fetch(url))``): a worker that dies
+    before its call starts then leaves nothing un-awaited.  Blocking work runs
+    in a thread with ``call(anyio.to_thread.run_sync, fn, *args)``.
+
+    Raises:
+        TypeError: ``fn`` is not callable (a coroutine object, for instance),
+            or ``timeout`` is not a number.
+        ValueError: ``timeout`` is negative or NaN.
+    """
+    untyped: object = fn  # callers without type checking may pass anything
+    if not callable(untyped):
+        close = getattr(fn, "close", None)
+        if callable(close) and hasattr(fn, "cr_frame"):
+            close()  # a coroutine object: closed, so it never warns "never awaited"
+            raise TypeError(
+                f"call(): pass the function and its arguments, not a coroutine object "
+                f"(call(fn, *args), not call(fn(*args))); got {fn!r}"
+            )
+        raise TypeError(f"call(): 'fn' must be a callable returning an awaitable (got {fn!r})")
+    seconds = None if timeout is None else _check_seconds("call()", "timeout", timeout)
+    if seconds == math.inf:
+        seconds = None
+    return Call(fn, args, seconds)

@@ -14,13 +14,22 @@ Three rules shape the code:
 * **No recursion on the depth of the tree.**  Starting is written as nested
   generators run by a trampoline (``_run``); stopping walks an explicit stack.
 * **The core decides, the shell acts.**  What to restart is asked of
-  ``_restart``; who gets an event, of ``_routing``.
+  ``_restart``; who gets an event, of ``_routing``; how long to wait before a
+  restart, of ``_backoff``.
+
+Time and I/O are commands too.  A timeout, a sleep or a delayed restart is a
+timer in one deadline-ordered schedule (``_timers``), fired by `Tree.fire_due`
+when a driver or `VirtualClock.advance` says the time has come; a call is
+recorded and handed to the driver (``_calls``), and its outcome comes back
+through `Tree.complete_call` or `Tree.fail_call`.  Every timer and call
+belongs to one incarnation of one child: stopping a child cancels them first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import random
 from collections import deque
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, Literal
@@ -28,13 +37,16 @@ from typing import Any, Final, Literal
 import attrs
 
 from . import _log
+from ._backoff import Backoff, delay
+from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock
-from ._commands import MANY, Emit, WaitFor
+from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, _TimedWaitFor
 from ._errors import InvalidCommand
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
 from ._spec import ChildSpec, Restart, Supervisor, Worker
+from ._timers import Schedule, Timer
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
 __all__ = ["Core", "Observer"]
@@ -66,6 +78,16 @@ _FIRST: Final = object()
 _DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp)
 _EXIT: Final = 1  # (_EXIT, node, seq, reason)
 _RETRY: Final = 2  # (_RETRY, sup, sup_seq, node)
+_TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), no delay)
+
+# Kinds of timers, with their payload (a, b).
+_T_WAIT: Final = "wait"  # (worker, the events it waits for): a waitfor's timeout
+_T_SLEEP: Final = "sleep"  # (worker, None)
+_T_CALL: Final = "call"  # (worker, its PendingCall): a call's timeout
+_T_RESTART: Final = "restart"  # (supervisor, (its seq, the children to start)): backoff
+
+# What a worker is resumed with when its wait times out or its sleep ends.
+_TIMED_OUT: Final = (TIMEOUT,)
 
 # Generators that kept yielding while being closed.  They are kept alive here,
 # rather than dropped, because the interpreter would otherwise try to close
@@ -88,6 +110,12 @@ class _Node:
     seq: int = 0
     # Invariant: true between the child's own end and its parent handling it.
     exit_pending: bool = False
+    # Invariant: while RESTARTING by backoff, the timer that will start it; for
+    # a running worker, its latest wait, sleep or call timer (possibly stale:
+    # see Core._live); else None.
+    timer: Timer | None = None
+    # Invariant: None unless the spec has a backoff and the child was started.
+    backoff: _BackoffState | None = None
 
     @property
     def path(self) -> str:
@@ -109,6 +137,8 @@ class _WorkerNode(_Node):
     waits: tuple[Hashable, ...] = ()
     # Invariant: len(waits) > 1.
     multi: bool = False
+    # Invariant: the call it waits on, also in Core._calls; None when it has none.
+    call: PendingCall | None = None
 
 
 @attrs.define(eq=False)
@@ -121,6 +151,19 @@ class _SupNode(_Node):
     by_id: dict[str, _Node] = attrs.Factory(dict)
     # Invariant: set while running; a fresh window at every start.
     window: IntensityWindow | None = None
+
+
+class _BackoffState:
+    """A child's consecutive restarts, for its `Backoff`."""
+
+    __slots__ = ("n", "started_at")
+
+    def __init__(self) -> None:
+        # Invariant: delayed restarts since the delay was last reset.
+        self.n = 0
+        # Invariant: the clock reading of its latest successful start, until
+        # its next delayed restart reads it; None after a failed start.
+        self.started_at: float | None = None
 
 
 def _make_node(spec: ChildSpec, parent: _SupNode) -> _Node:
@@ -143,11 +186,26 @@ class Core:
     """
 
     def __init__(
-        self, spec: Supervisor, *, clock: Clock | None = None, observer: Observer | None = None
+        self,
+        spec: Supervisor,
+        *,
+        clock: Clock | None = None,
+        observer: Observer | None = None,
+        seed: int | str | bytes | None = None,
+        driver: Driver | None = None,
     ) -> None:
         """Build a tree that is not started yet; use `gensup.start` instead."""
         self._clock: Clock = MonotonicClock() if clock is None else clock
         self._observer = observer
+        self._driver = driver
+        # Invariant: every timer of a running child; empty when the tree is stopped.
+        self._timers = Schedule()
+        # Invariant: id -> the worker whose `call` it is, in the order calls were made.
+        self._calls: dict[int, _WorkerNode] = {}
+        self._call_seq = 0
+        self._seed = seed
+        # The random generator of backoff jitter, made at its first use.
+        self._rng: random.Random | None = None
         self._spec = spec
         # Invariant: the root node; running iff the tree is alive.
         self._root = _SupNode(spec, None, path=spec.id)
@@ -310,6 +368,8 @@ class Core:
             if command is not _FIRST:
                 cls = command.__class__
                 if cls is WaitFor:
+                    if node.timer is not None:
+                        self._cancel_timer(node)
                     wait(self._waiting, node, command.events)  # type: ignore[attr-defined]
                     return None
                 if cls is Emit:
@@ -317,10 +377,23 @@ class Core:
                     self._queue.append(
                         (_DELIVER, command.event, command.args, command.to, self._seq)  # type: ignore[attr-defined]
                     )
+                elif cls is _TimedWaitFor:
+                    events = command.events  # type: ignore[attr-defined]
+                    wait(self._waiting, node, events)
+                    self._set_timer(node, command.timeout, _T_WAIT, events)  # type: ignore[attr-defined]
+                    return None
+                elif cls is Sleep:
+                    node.waits, node.multi = (), False
+                    self._set_timer(node, command.seconds, _T_SLEEP, None)  # type: ignore[attr-defined]
+                    return None
+                elif cls is Call:
+                    node.waits, node.multi = (), False
+                    self._start_call(node, command)  # type: ignore[arg-type]
+                    return None
                 else:
                     throw = InvalidCommand(
                         f"worker {node.path!r} yielded {command!r}; a worker may yield only "
-                        f"waitfor(...) or emit(...)"
+                        f"waitfor(...), emit(...), sleep(...) or call(...)"
                     )
             try:
                 if throw is None:
@@ -335,8 +408,30 @@ class Core:
                 node.gen = None
                 node.state = _STOPPED
                 unwait(self._waiting, node)
+                if node.timer is not None:
+                    self._cancel_timer(node)
                 self._report(Stopped(node.path, _CRASH, exc), node.incarnation)
                 raise
+
+    def _resume(self, node: _WorkerNode, value: object, throw: BaseException | None) -> None:
+        """Resume a worker off the hot path (a timer, a call): send ``value``
+        or throw ``throw`` in, then carry out what it does next."""
+        gen = node.gen
+        assert gen is not None
+        try:
+            command = gen.send(value) if throw is None else gen.throw(throw)
+        except StopIteration:
+            self._ended(node, _NORMAL, None)
+            return
+        except Exception as exc:
+            self._ended(node, _CRASH, exc)
+            return
+        except BaseException as exc:
+            self._ended(node, _CRASH, exc)
+            raise
+        outcome = self._advance(node, command)
+        if outcome is not None:
+            self._ended_with(node, outcome)
 
     def _ended_with(self, node: _WorkerNode, outcome: object) -> None:
         if outcome is _RETURNED:
@@ -351,6 +446,8 @@ class Core:
         node.waits = ()
         node.state = _STOPPED
         node.exit_pending = True
+        if node.timer is not None:
+            self._cancel_timer(node)
         if exc is not None:
             _user_traceback(exc)
         self._report(Stopped(node.path, reason, exc), node.incarnation)
@@ -381,15 +478,18 @@ class Core:
                 if node.exit_pending and node.seq == seq:
                     node.exit_pending = False
                     self._child_exited(node, reason)
-            else:
+            elif kind == _RETRY:
                 _, sup, sup_seq, node = item
                 if (
                     sup.state is _RUNNING
                     and sup.seq == sup_seq
                     and node.state is _RESTARTING
+                    and node.timer is None
                     and sup.by_id.get(node.spec.id) is node
                 ):
                     self._restart(sup, node)
+            else:
+                self._fire(item[1])
         self._raise_interrupt()
 
     def _raise_interrupt(self) -> None:
@@ -421,7 +521,15 @@ class Core:
                 self._sup_exit(sup)
 
     def _restart(self, sup: _SupNode, node: _Node) -> None:
-        """OTP's ``restart/2``: count, then restart by strategy or give up."""
+        """OTP's ``restart/2``: count, then restart by strategy or give up.
+
+        A child with a backoff is instead stopped with its group now and
+        restarted when its delay ends (`_delay_restart`).
+        """
+        backoff = node.spec.backoff
+        if backoff is not None:
+            self._delay_restart(sup, node, backoff)
+            return
         window = sup.window
         assert window is not None
         if not window.add(self._clock.now()):
@@ -451,22 +559,29 @@ class Core:
         self, sup: _SupNode, group: list[_Node]
     ) -> Generator[Any, Any, _Node | None]:
         """Stop ``group`` last to first, drop its temporaries, start the rest in order."""
+        keep = self._stop_group(sup, group)
+        failed = yield self._start_group(sup, keep)
+        return failed  # type: ignore[no-any-return]
+
+    def _stop_group(self, sup: _SupNode, group: list[_Node]) -> list[_Node]:
+        """Stop ``group`` last to first and drop its temporaries; return the rest."""
         for node in reversed(group):
             if node.state is _RUNNING:
                 self._stop(node)
             else:
                 # A child that already ended: its queued exit is consumed here,
-                # as OTP's shutdown consumes the 'EXIT' of a dead child.
+                # as OTP's shutdown consumes the 'EXIT' of a dead child.  A
+                # delayed restart of it is taken over by this one.
                 node.exit_pending = False
                 node.state = _STOPPED
+                node.timer = None
         keep = []
         for node in group:
             if node.spec.restart is Restart.TEMPORARY:
                 self._remove(sup, node)
             else:
                 keep.append(node)
-        failed = yield self._start_group(sup, keep)
-        return failed  # type: ignore[no-any-return]
+        return keep
 
     def _restart_worker(self, sup: _SupNode, node: _WorkerNode) -> _Node | None:
         """`_restart_group` for a group of just one worker."""
@@ -475,6 +590,7 @@ class Core:
         else:
             node.exit_pending = False
             node.state = _STOPPED
+            node.timer = None
         if node.spec.restart is Restart.TEMPORARY:
             self._remove(sup, node)
             return None
@@ -484,7 +600,7 @@ class Core:
         """A supervisor ends on its own (give-up or auto-shutdown), reason shutdown."""
         self._stop(sup)
         if sup is self._root:
-            self._alive = False
+            self._halt()
             self._drop_queue()
             return
         sup.exit_pending = True
@@ -555,6 +671,8 @@ class Core:
         sup.by_id = {node.spec.id: node for node in sup.children}
         failed = yield self._start_group(sup, list(sup.children))
         if failed is None:
+            if spec.backoff is not None:
+                self._started_at(sup)
             return True
         self._stop(sup)
         return False
@@ -577,6 +695,8 @@ class Core:
             node.state = _RUNNING
             outcome = self._advance(node, _FIRST)
             if outcome is None:
+                if spec.backoff is not None:
+                    self._started_at(node)
                 return _STARTED
         node.gen = None
         node.state = _STOPPED
@@ -611,9 +731,11 @@ class Core:
 
     def _end_sup(self, sup: _SupNode) -> None:
         for child in sup.children:
-            # Exits and retries still queued for these children are void.
+            # Exits, retries and delayed restarts still queued for these
+            # children are void.
             child.exit_pending = False
             child.state = _STOPPED
+            child.timer = None
         sup.children = []
         sup.by_id = {}
         sup.state = _STOPPED
@@ -623,6 +745,11 @@ class Core:
         """Close a live worker's generator so its finally blocks run."""
         gen = node.gen
         assert gen is not None
+        # Its call is cancelled first, then its finally blocks run.
+        if node.timer is not None:
+            self._cancel_timer(node)
+        if node.call is not None:
+            self._cancel_call(node)
         unwait(self._waiting, node)
         node.gen = None
         node.state = _STOPPED
@@ -644,6 +771,176 @@ class Core:
             if self._interrupt is None:
                 self._interrupt = exc
         self._report(Stopped(node.path, reason, error), node.incarnation)
+
+    # ---- Time: timers, and restarts delayed by backoff ----
+
+    def _set_timer(self, node: _WorkerNode, seconds: float, kind: str, payload: object) -> None:
+        """Give ``node`` a timer due in ``seconds``, replacing the one it had."""
+        if node.timer is not None:
+            self._timers.cancel(node.timer)
+        node.timer = self._schedule(seconds, kind, node, payload)
+
+    def _schedule(self, seconds: float, kind: str, a: object, b: object) -> Timer:
+        """A timer due in ``seconds``; one due at once is queued, like an emit."""
+        timers = self._timers
+        if not seconds:
+            timer = timers.make(0.0, kind, a, b)
+            self._queue.append((_TIMER, timer))
+            return timer
+        deadline = self._clock.now() + seconds
+        timer = timers.add(deadline, kind, a, b)
+        driver = self._driver
+        if driver is not None and timers.is_first(timer):
+            driver.deadline_changed(deadline)
+        return timer
+
+    def _cancel_timer(self, node: _Node) -> None:
+        self._timers.cancel(node.timer)  # type: ignore[arg-type]
+        node.timer = None
+
+    def _live(self, timer: Timer) -> bool:
+        """Whether a worker's timer still stands.
+
+        Delivery does not cancel a worker's wait timer (that would cost the
+        hot path a test per worker): a worker that got an event and waits
+        again without a timeout leaves its old timer set.  It is stale when the
+        worker's timer is another one, or it waits for other events, or it
+        is not waiting at all.
+        """
+        kind = timer[2]
+        if kind is None:
+            return False
+        node = timer[3]
+        if node.timer is not timer:
+            return False
+        if kind is _T_WAIT:
+            events = timer[4]
+            return node.waits is events and node in self._waiting.get(events[0], ())
+        return True
+
+    def _fire(self, timer: Timer) -> bool:
+        """Fire one due timer; False if it was stale."""
+        kind = timer[2]
+        if kind is _T_RESTART:
+            return self._fire_restart(timer)
+        if not self._live(timer):
+            return False
+        node: _WorkerNode = timer[3]
+        node.timer = None
+        if kind is _T_WAIT:
+            unwait(self._waiting, node)
+            self._resume(node, _TIMED_OUT, None)
+        elif kind is _T_SLEEP:
+            self._resume(node, _TIMED_OUT, None)
+        else:
+            pending: PendingCall = timer[4]
+            self._cancel_call(node)
+            error = TimeoutError(
+                f"call to {getattr(pending.fn, '__qualname__', pending.fn)!r} by {pending.path!r} "
+                f"timed out after {pending.timeout} s"
+            )
+            self._resume(node, None, error)
+        return True
+
+    def _delay_restart(self, sup: _SupNode, node: _Node, backoff: Backoff) -> None:
+        """Stop ``node``'s restart group now; start it when the delay ends."""
+        state = node.backoff
+        if state is None:
+            state = node.backoff = _BackoffState()
+        started = state.started_at
+        state.started_at = None
+        if started is not None and self._clock.now() - started >= backoff.reset_time:
+            state.n = 0
+        rng = None
+        if backoff.jitter:
+            rng = self._rng
+            if rng is None:
+                rng = self._rng = random.Random(self._seed)
+        seconds = delay(backoff, state.n, rng)
+        state.n += 1
+        group = restart_group(sup.spec.strategy, sup.children, node)  # type: ignore[union-attr]
+        keep = self._stop_group(sup, group)
+        if not keep:
+            return
+        timer = self._schedule(seconds, _T_RESTART, sup, (sup.seq, keep))
+        for member in keep:
+            member.state = _RESTARTING
+            member.timer = timer
+
+    def _fire_restart(self, timer: Timer) -> bool:
+        """A delay has ended: count the restart, then start what is still waiting for it."""
+        sup: _SupNode = timer[3]
+        sup_seq: int = timer[4][0]
+        group: list[_Node] = timer[4][1]
+        if sup.state is not _RUNNING or sup.seq != sup_seq:
+            return False
+        members: list[_Node] = [
+            node
+            for node in group
+            if node.timer is timer
+            and node.state is _RESTARTING
+            and sup.by_id.get(node.spec.id) is node
+        ]
+        if not members:
+            return False
+        for node in members:
+            node.timer = None
+            node.state = _STOPPED
+        window = sup.window
+        assert window is not None
+        if not window.add(self._clock.now()):
+            self._report(GaveUp(sup.path), sup.incarnation)
+            if sup is self._root:
+                self._gave_up = True
+            self._sup_exit(sup)
+            return True
+        failed = self._run(self._start_group(sup, members))
+        if failed is not None:
+            failed.state = _RESTARTING
+            self._queue.append((_RETRY, sup, sup.seq, failed))
+        return True
+
+    def _started_at(self, node: _Node) -> None:
+        state = node.backoff
+        if state is None:
+            state = node.backoff = _BackoffState()
+        state.started_at = self._clock.now()
+
+    # ---- Calls: I/O carried out by the driver ----
+
+    def _start_call(self, node: _WorkerNode, command: Call) -> None:
+        self._call_seq += 1
+        pending = PendingCall(
+            self._call_seq, node.path, node.incarnation, command.fn, command.args, command.timeout
+        )
+        node.call = pending
+        self._calls[pending.id] = node
+        driver = self._driver
+        if driver is not None:
+            driver.call_started(pending)
+        if command.timeout is not None:
+            self._set_timer(node, command.timeout, _T_CALL, pending)
+        elif node.timer is not None:
+            self._cancel_timer(node)
+
+    def _cancel_call(self, node: _WorkerNode) -> None:
+        pending = node.call
+        assert pending is not None
+        node.call = None
+        del self._calls[pending.id]
+        driver = self._driver
+        if driver is not None:
+            driver.call_cancelled(pending)
+
+    def _halt(self) -> None:
+        """The tree is no longer alive: nothing stays scheduled; the driver is told."""
+        self._alive = False
+        self._timers.clear()
+        for node in list(self._calls.values()):
+            self._cancel_call(node)
+        driver = self._driver
+        if driver is not None:
+            driver.tree_stopped()
 
 
 def _bury(gen: Generator[Any, Any, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from ._backoff import Backoff
 from ._errors import InvalidSpec, InvalidSpecType
 
 __all__ = [
@@ -260,6 +261,13 @@ def _check_kwargs(inst: object, attribute: attrs.Attribute[Any], value: object) 
         )
 
 
+def _check_backoff(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, Backoff):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'backoff' must be a gensup.Backoff or None (got {value!r})"
+        )
+
+
 def _check_significant(inst: Worker | Supervisor) -> None:
     if inst.significant and inst.restart is Restart.PERMANENT:
         raise InvalidSpec(
@@ -301,6 +309,8 @@ class Worker:
         restart: ``permanent`` (default, as in OTP), ``transient`` or ``temporary``.
         significant: Whether this child's own exit may end its supervisor
             through ``auto_shutdown``.  Not allowed for permanent children.
+        backoff: Wait before each restart, longer while it keeps failing
+            (a `Backoff`); ``None`` (default) restarts at once, as OTP does.
 
     Raises:
         InvalidSpec: a value is out of range (a ``ValueError``).
@@ -322,6 +332,7 @@ class Worker:
         validator=_check_enum,
     )
     significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
+    backoff: Backoff | None = attrs.field(default=None, kw_only=True, validator=_check_backoff)
 
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
@@ -337,6 +348,8 @@ class Worker:
             parts.append(f"restart={self.restart.value!r}")
         if self.significant:
             parts.append("significant=True")
+        if self.backoff is not None:
+            parts.append(f"backoff={self.backoff!r}")
         return f"Worker({', '.join(parts)})"
 
 
@@ -390,6 +403,8 @@ class Supervisor:
             ``all_significant``, as in OTP 24+.
         restart: How this supervisor's own parent restarts it.
         significant: As for `Worker`.
+        backoff: As for `Worker`: how this supervisor's own parent delays
+            restarting it.
 
     Raises:
         InvalidSpec: a bad value or a duplicate child id (a ``ValueError``).
@@ -427,6 +442,7 @@ class Supervisor:
         validator=_check_enum,
     )
     significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
+    backoff: Backoff | None = attrs.field(default=None, kw_only=True, validator=_check_backoff)
 
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
@@ -442,6 +458,8 @@ class Supervisor:
             if value != DEFAULTS[name]:
                 shown = value.value if isinstance(value, enum.Enum) else value
                 parts.append(f"{name}={shown!r}")
+        if self.backoff is not None:
+            parts.append(f"backoff={self.backoff!r}")
         return f"Supervisor({', '.join(parts)})"
 
 

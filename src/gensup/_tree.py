@@ -10,13 +10,15 @@ import contextlib
 from collections.abc import Generator, Hashable, Iterator
 from typing import Any, Final
 
-from ._clock import Clock
+from ._calls import Driver, PendingCall
+from ._clock import Clock, VirtualClock
 from ._core import (
     _FAILED,
     _IGNORED,
     _RESTARTING,
     _RUNNING,
     _STOPPED,
+    _T_RESTART,
     Core,
     Observer,
     _kind,
@@ -31,6 +33,7 @@ from ._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    InvalidSpec,
     InvalidSpecType,
     ReentrantCall,
     StartFailed,
@@ -95,7 +98,10 @@ class Tree(Core):
         self._busy = True
         try:
             ok = self._run(self._start_sup(root))
-            self._alive = ok
+            if ok:
+                self._alive = True
+            else:
+                self._halt()
             self._drain()
         except BaseException as exc:
             self._abort(exc)
@@ -124,7 +130,7 @@ class Tree(Core):
         self._busy = True
         try:
             self._stop(self._root)
-            self._alive = False
+            self._halt()
             self._drop_queue()
             self._raise_interrupt()
         except BaseException as exc:
@@ -194,6 +200,185 @@ class Tree(Core):
         if self._gave_up:
             self._raise_if_gave_up()
         return reached
+
+    # ---- Public: time and calls, the interface a driver uses ----
+
+    def next_deadline(self) -> float | None:
+        """When the next timer is due (a reading of the tree's clock), or None.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, VirtualClock, waitfor
+            >>> def patient():
+            ...     while True:
+            ...         yield waitfor("PING", timeout=5)
+            >>> clock = VirtualClock()
+            >>> with gensup.start(Supervisor("root", [Worker("p", patient)]), clock=clock) as tree:
+            ...     tree.next_deadline()
+            5.0
+
+        Timers are waits with a timeout, sleeps, calls with a timeout, and
+        restarts delayed by backoff.  With the real clock, a loop that sleeps
+        until this deadline and then calls `fire_due` drives them all:
+
+            while tree.alive:
+                deadline = tree.next_deadline()
+                if deadline is not None:
+                    time.sleep(max(0.0, deadline - time.monotonic()))
+                    tree.fire_due()
+                ...  # or wait for input and signal() it
+        """
+        timers = self._timers
+        while True:
+            timer = timers.first()
+            if timer is None:
+                return None
+            if timer[2] is _T_RESTART or self._live(timer):
+                return timer[0]  # type: ignore[no-any-return]
+            timers.pop()  # a wait timer left stale by a delivery
+
+    def fire_due(self) -> int:
+        """Fire every timer due by the clock's now; return how many fired.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import TIMEOUT, Supervisor, Worker, VirtualClock, sleep
+            >>> def napper():
+            ...     while True:
+            ...         event, *_ = yield sleep(1)
+            ...         print("woke up:", event)
+            >>> clock = VirtualClock()
+            >>> with gensup.start(Supervisor("root", [Worker("n", napper)]), clock=clock) as tree:
+            ...     clock.now(), tree.fire_due()
+            (0.0, 0)
+
+        Timers fire in deadline order, ties in the order they were set, each
+        run to completion like a signal (what it causes is handled before the
+        next one fires).  A timer set while firing, due by the same now, fires
+        in the same call only if it is due at once (``timeout=0``).  A
+        `VirtualClock` calls this for the trees started on it as it advances;
+        drivers call it when `next_deadline` has passed.  On a tree that is no
+        longer alive it does nothing and returns 0.
+
+        Raises:
+            SupervisorGaveUp: the root gave up while a timer fired.
+            ReentrantCall: called from inside a worker, an observer or a driver.
+        """
+        self._check_not_busy("fire_due")
+        if not self._alive:
+            return 0
+        self._busy = True
+        fired = 0
+        try:
+            now = self._clock.now()
+            timers = self._timers
+            while self._alive:
+                timer = timers.pop_due(now)
+                if timer is None:
+                    break
+                if self._fire(timer):
+                    fired += 1
+                    if self._queue:
+                        self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        self._raise_if_gave_up()
+        return fired
+
+    def pending_calls(self) -> tuple[PendingCall, ...]:
+        """The calls that workers wait on, in the order they were made.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, call, waitfor
+            >>> async def lookup(key):
+            ...     return key * 2
+            >>> def client():
+            ...     value = yield call(lookup, 21)
+            ...     print("got", value)
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("c", client)])) as tree:
+            ...     [(c.path, c.args) for c in tree.pending_calls()]
+            [('root/c', (21,))]
+
+        Without a driver, calls stay pending until `complete_call` or
+        `fail_call` settles them: a test can play the outside world by hand.
+        """
+        return tuple(node.call for node in self._calls.values())  # type: ignore[misc]
+
+    def complete_call(self, call: PendingCall, value: object) -> bool:
+        """Resume the worker waiting on ``call`` with ``value``.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, call, waitfor
+            >>> async def lookup(key):
+            ...     return key * 2
+            >>> def client():
+            ...     value = yield call(lookup, 21)
+            ...     print("got", value)
+            ...     yield waitfor("NEVER")
+            >>> with gensup.start(Supervisor("root", [Worker("c", client)])) as tree:
+            ...     (pending,) = tree.pending_calls()
+            ...     tree.complete_call(pending, 42), tree.complete_call(pending, 42)
+            got 42
+            (True, False)
+
+        The worker runs to completion, with what it causes, before this
+        returns.  A call that is no longer pending (settled already, cancelled
+        by its timeout, or its worker stopped since) is refused: nothing
+        happens and this returns False, so no result ever reaches a later
+        incarnation of the worker.
+
+        Returns:
+            Whether the call was pending and its worker was resumed.
+
+        Raises:
+            SupervisorGaveUp: the root gave up while this call ran.
+            ReentrantCall: called from inside a worker, an observer or a driver.
+        """
+        return self._settle(call, value, None, "complete_call")
+
+    def fail_call(self, call: PendingCall, error: BaseException) -> bool:
+        """Raise ``error`` in the worker waiting on ``call``, at its yield.
+
+        As `complete_call`, but the worker gets an exception: caught by a
+        ``try`` around its yield, or a crash that its supervisor handles.
+
+        Returns:
+            Whether the call was pending and its worker was resumed.
+
+        Raises:
+            TypeError: ``error`` is not an exception instance.
+            SupervisorGaveUp: the root gave up while this call ran.
+            ReentrantCall: called from inside a worker, an observer or a driver.
+        """
+        if not isinstance(error, BaseException):
+            raise TypeError(
+                f"Tree.fail_call: 'error' must be an exception instance (got {error!r})"
+            )
+        return self._settle(call, None, error, "fail_call")
+
+    def _settle(
+        self, call: PendingCall, value: object, error: BaseException | None, name: str
+    ) -> bool:
+        if not isinstance(call, PendingCall):
+            raise TypeError(
+                f"Tree.{name}: 'call' must be a PendingCall from pending_calls() (got {call!r})"
+            )
+        node = self._calls.get(call.id)
+        if node is None or node.call is not call:
+            return False
+        with self._mutation(name):
+            if node.timer is not None:
+                self._cancel_timer(node)
+            del self._calls[call.id]
+            node.call = None
+            self._resume(node, value, error)
+        return True
 
     # ---- Public: OTP's dynamic API ----
 
@@ -278,6 +463,7 @@ class Tree(Core):
             if node.state is _RUNNING:
                 self._stop(node)
             node.state = _STOPPED
+            node.timer = None  # a restart delayed by backoff is cancelled
             if node.spec.restart is Restart.TEMPORARY:
                 assert node.parent is not None
                 self._remove(node.parent, node)
@@ -291,7 +477,8 @@ class Tree(Core):
         Raises:
             ChildNotFound: no child at ``path``.
             ChildRunning: the child is running.
-            ChildRestarting: the child's restart is pending.
+            ChildRestarting: the child's restart is pending (a failed restart
+                about to be retried, or a restart delayed by its backoff).
             StartFailed: the start attempt failed (the spec is kept).
         """
         failure: BaseException | None = None
@@ -308,16 +495,19 @@ class Tree(Core):
     def delete_child(self, path: str) -> None:
         """Forget the spec of the stopped child at ``path``.
 
-        As OTP's ``supervisor:delete_child/2``.
+        As OTP's ``supervisor:delete_child/2``.  A child whose restart is
+        delayed by its backoff is stopped: its pending restart is cancelled.
 
         Raises:
             ChildNotFound: no child at ``path``.
             ChildRunning: the child is running.
-            ChildRestarting: the child's restart is pending.
+            ChildRestarting: the child's failed restart is about to be retried.
         """
         self._enter("delete_child")
         try:
             node = self._resolve_child(path, "delete_child")
+            if node.state is _RESTARTING and node.timer is not None:
+                node.state, node.timer = _STOPPED, None  # its delayed restart is cancelled
             self._check_stopped(node, "delete_child")
             assert node.parent is not None
             self._remove(node.parent, node)
@@ -461,7 +651,7 @@ class Tree(Core):
             return
         if self._root.state is _RUNNING:
             self._stop(self._root)
-        self._alive = False
+        self._halt()
         self._interrupt = None  # `exc` is what propagates
 
     def _raise_if_gave_up(self) -> None:
@@ -528,7 +718,12 @@ _STOPPED_MSG: Final = "Tree.{name}(): the tree is not running (it was stopped or
 
 
 def start(
-    spec: Supervisor, *, clock: Clock | None = None, observer: Observer | None = None
+    spec: Supervisor,
+    *,
+    clock: Clock | None = None,
+    observer: Observer | None = None,
+    seed: int | str | bytes | None = None,
+    driver: Driver | None = None,
 ) -> Tree:
     """Start a supervision tree from its root spec and return it running.
 
@@ -552,6 +747,11 @@ def start(
         clock: Where time comes from (default: ``time.monotonic``); tests pass
             a `VirtualClock`.
         observer: Called with every lifecycle report, synchronously.
+        seed: Seeds the random generator of backoff jitter, so that a run
+            under a `VirtualClock` repeats exactly (default: unseeded).
+        driver: What carries out timers and calls for real (`gensup.aio`
+            passes one); without it, calls stay pending and timers fire when
+            `Tree.fire_due` is called, or as a `VirtualClock` advances.
 
     Raises:
         InvalidSpec: ``spec`` is not a Supervisor spec.
@@ -567,6 +767,25 @@ def start(
         raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
     if observer is not None and not callable(observer):
         raise InvalidSpecType(f"gensup.start: 'observer' must be callable (got {observer!r})")
-    tree = Tree(spec, clock=clock, observer=observer)
+    if seed is not None and not isinstance(seed, (int, str, bytes)):
+        raise InvalidSpecType(f"gensup.start: 'seed' must be an int, str or bytes (got {seed!r})")
+    if driver is not None:
+        missing = [name for name in _DRIVER_METHODS if not callable(getattr(driver, name, None))]
+        if missing:
+            raise InvalidSpecType(
+                f"gensup.start: 'driver' must have the methods of gensup.Driver "
+                f"(missing: {', '.join(missing)}; got {driver!r})"
+            )
+    if spec.backoff is not None:
+        raise InvalidSpec(
+            f"gensup.start: the root supervisor {spec.id!r} has a 'backoff', which means "
+            f"nothing: the root has no supervisor to restart it"
+        )
+    tree = Tree(spec, clock=clock, observer=observer, seed=seed, driver=driver)
+    if isinstance(clock, VirtualClock):
+        clock._attach(tree)
     tree._start()
     return tree
+
+
+_DRIVER_METHODS: Final = ("call_started", "call_cancelled", "deadline_changed", "tree_stopped")
