@@ -1,0 +1,122 @@
+"""What the docs pages state as rules, checked by running gensup.
+
+Each class holds one rule as the pages state it (its docstring names the
+pages); each test runs a small tree and checks what the page says happens.
+A page that drifts from gensup, or gensup from the page, fails here.  The
+rules were checked against OTP 25's ``supervisor``; ``tests/test_core.py``
+pins the same behaviour from the code's side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+import gensup
+from gensup import StartFailed, Supervisor, Tree, VirtualClock, Worker, emit, waitfor
+from gensup.testing import Recorder
+
+Gen = Generator[Any, Any, None]
+
+# ---- Workers ----
+
+
+def listener(got: list[Any]) -> Gen:
+    """Wait for HELLO again and again, keeping what came."""
+    while True:
+        got.append((yield waitfor("HELLO")))
+
+
+def emits_then_returns() -> Gen:
+    """Emit HELLO, then return without ever waiting."""
+    yield emit("HELLO")
+
+
+def emits_then_raises() -> Gen:
+    """Emit HELLO, then raise without ever waiting."""
+    yield emit("HELLO")
+    raise ConnectionError("no database")
+
+
+def starts_unless(broken: list[bool]) -> Gen:
+    """Emit HELLO, then raise if ``broken[0]``; else wait forever."""
+    yield emit("HELLO")
+    if broken[0]:
+        raise ConnectionError("no database")
+    while True:
+        yield waitfor("NEVER")
+
+
+# ---- Helpers ----
+
+
+def boot(spec: Supervisor) -> tuple[Tree, Recorder]:
+    """Start ``spec`` on a virtual clock with a recorder, cleared after the start."""
+    recorder = Recorder()
+    tree = gensup.start(spec, clock=VirtualClock(), observer=recorder)
+    recorder.clear()
+    return tree, recorder
+
+
+def children(tree: Tree, sup_path: str) -> list[tuple[str, str, int]]:
+    """(id, state, incarnation) of each child, in child order."""
+    return [(c.id, c.state.value, c.incarnation) for c in tree.which_children(sup_path)]
+
+
+# ---- The rules ----
+
+
+class TestStartEndsAtTheFirstWaitfor:
+    """Starting ends at the first ``waitfor``, not at the first ``yield``.
+
+    docs/how-to/restart-types.md, docs/how-to/dynamic-children.md,
+    docs/explanation/otp.md.
+    """
+
+    @pytest.mark.parametrize(
+        ("restart", "kept"),
+        [("permanent", [("w", "stopped", 1)]), ("temporary", [])],
+    )
+    def test_emit_then_return_is_ignored(self, restart: str, kept: list[Any]) -> None:
+        """A worker that emits and returns before waiting is OTP's ignore, and counts nothing."""
+        got: list[Any] = []
+        spec = Supervisor(
+            "root",
+            [Worker("l", listener, args=(got,)), Worker("w", emits_then_returns, restart=restart)],
+            intensity=0,
+        )
+        tree, _ = boot(spec)
+        assert tree.alive
+        assert children(tree, "root") == [("l", "running", 1), *kept]
+        assert got == [("HELLO",)]
+
+    def test_emit_then_raise_fails_start_child(self) -> None:
+        """A worker that emits and raises before waiting fails to start; its event goes out."""
+        got: list[Any] = []
+        tree, recorder = boot(Supervisor("root", [Worker("l", listener, args=(got,))]))
+        with pytest.raises(StartFailed) as caught:
+            tree.start_child("root", Worker("w", emits_then_raises))
+        assert isinstance(caught.value.__cause__, ConnectionError)
+        assert recorder.lines() == ["start root/w", "stop root/w crash"]
+        assert children(tree, "root") == [("l", "running", 1)]
+        assert got == [("HELLO",)]
+
+    def test_emit_then_raise_fails_restart_child(self) -> None:
+        """``restart_child`` of a worker that emits and raises fails; the spec is kept, no retry."""
+        got: list[Any] = []
+        broken = [False]
+        spec = Supervisor(
+            "root",
+            [Worker("l", listener, args=(got,)), Worker("w", starts_unless, args=(broken,))],
+        )
+        tree, recorder = boot(spec)
+        tree.terminate_child("root/w")
+        broken[0] = True
+        recorder.clear()
+        with pytest.raises(StartFailed):
+            tree.restart_child("root/w")
+        assert recorder.lines() == ["start root/w", "stop root/w crash"]
+        assert children(tree, "root") == [("l", "running", 1), ("w", "stopped", 2)]
+        assert got == [("HELLO",), ("HELLO",)]
