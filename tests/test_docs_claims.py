@@ -49,6 +49,19 @@ def starts_unless(broken: list[bool]) -> Gen:
         yield waitfor("NEVER")
 
 
+def job(name: str) -> Gen:
+    """Wait for NAME-RETURN (return) or NAME-CRASH (raise)."""
+    event, *_ = yield waitfor(f"{name}-RETURN", f"{name}-CRASH")
+    if event.endswith("CRASH"):
+        raise RuntimeError("crash requested")
+
+
+def idle() -> Gen:
+    """Wait forever."""
+    while True:
+        yield waitfor("NEVER")
+
+
 # ---- Helpers ----
 
 
@@ -120,3 +133,60 @@ class TestStartEndsAtTheFirstWaitfor:
         assert recorder.lines() == ["start root/w", "stop root/w crash"]
         assert children(tree, "root") == [("l", "running", 1), ("w", "stopped", 2)]
         assert got == [("HELLO",), ("HELLO",)]
+
+
+class TestSignificantChildren:
+    """Only a significant child's own exit that is not restarted ends its supervisor.
+
+    docs/how-to/restart-types.md.  Each tree is ``root`` with an idle worker
+    and a transient supervisor ``jobs`` whose significant children are
+    ``job`` workers, so ``jobs`` can end while the tree runs on.
+    """
+
+    @staticmethod
+    def tree(auto_shutdown: str, *kids: tuple[str, str]) -> tuple[Tree, Recorder]:
+        """Start the tree with significant children ``(id, restart type)`` under ``jobs``."""
+        jobs = [Worker(name, job, args=(name,), restart=r, significant=True) for name, r in kids]
+        spec = Supervisor(
+            "root",
+            [
+                Worker("idle", idle),
+                Supervisor("jobs", jobs, auto_shutdown=auto_shutdown, restart="transient"),
+            ],
+        )
+        return boot(spec)
+
+    @pytest.mark.parametrize(
+        ("restart", "event"),
+        [("transient", "RETURN"), ("temporary", "RETURN"), ("temporary", "CRASH")],
+    )
+    def test_exit_not_restarted_ends_the_supervisor(self, restart: str, event: str) -> None:
+        """With any_significant, an exit of its own that is not restarted ends the supervisor."""
+        tree, recorder = self.tree("any_significant", ("a", restart))
+        tree.signal(f"a-{event}")
+        assert recorder.lines()[-1] == "stop root/jobs shutdown"
+        assert children(tree, "root") == [("idle", "running", 1), ("jobs", "stopped", 1)]
+
+    def test_transient_crash_is_restarted_and_the_supervisor_stays(self) -> None:
+        """A transient significant child that crashes is restarted; its supervisor stays."""
+        tree, recorder = self.tree("any_significant", ("a", "transient"))
+        tree.signal("a-CRASH")
+        assert recorder.lines() == ["stop root/jobs/a crash", "start root/jobs/a"]
+        assert children(tree, "root/jobs") == [("a", "running", 2)]
+
+    def test_all_significant_waits_for_the_last(self) -> None:
+        """With all_significant, the supervisor ends only when no significant child is left."""
+        tree, recorder = self.tree("all_significant", ("a", "transient"), ("b", "temporary"))
+        tree.signal("a-RETURN")
+        assert recorder.lines() == ["stop root/jobs/a normal"]
+        tree.signal("b-CRASH")
+        assert recorder.lines()[1:] == ["stop root/jobs/b crash", "stop root/jobs shutdown"]
+
+    @pytest.mark.parametrize("auto_shutdown", ["any_significant", "all_significant"])
+    def test_terminate_child_never_ends_the_supervisor(self, auto_shutdown: str) -> None:
+        """terminate_child of significant children leaves their supervisor running."""
+        tree, recorder = self.tree(auto_shutdown, ("a", "transient"), ("b", "temporary"))
+        tree.terminate_child("root/jobs/a")
+        tree.terminate_child("root/jobs/b")
+        assert recorder.lines() == ["stop root/jobs/a shutdown", "stop root/jobs/b shutdown"]
+        assert children(tree, "root") == [("idle", "running", 1), ("jobs", "running", 1)]
