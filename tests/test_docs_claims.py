@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 
 import gensup
-from gensup import StartFailed, Supervisor, Tree, VirtualClock, Worker, emit, waitfor
+from gensup import (
+    StartFailed,
+    Supervisor,
+    SupervisorGaveUp,
+    Tree,
+    VirtualClock,
+    Worker,
+    emit,
+    waitfor,
+)
 from gensup.testing import Recorder
 
 Gen = Generator[Any, Any, None]
@@ -190,3 +199,55 @@ class TestSignificantChildren:
         tree.terminate_child("root/jobs/b")
         assert recorder.lines() == ["stop root/jobs/a shutdown", "stop root/jobs/b shutdown"]
         assert children(tree, "root") == [("idle", "running", 1), ("jobs", "running", 1)]
+
+
+class TestGivingUpClimbsOnlyThroughPermanentSupervisors:
+    """Only a permanent supervisor that gives up is restarted by its parent.
+
+    docs/explanation/let-it-crash.md, docs/explanation/restarts.md,
+    docs/how-to/restart-types.md.  Each tree is ``root`` with an idle worker
+    and a supervisor ``pool`` (intensity 0) whose worker ``w`` crashes.
+    """
+
+    @staticmethod
+    def tree(restart: str, root_intensity: int) -> tuple[Tree, Recorder]:
+        """Start the tree with ``pool`` of restart type ``restart``."""
+        pool = Supervisor("pool", [Worker("w", job, args=("w",))], intensity=0, restart=restart)
+        return boot(Supervisor("root", [Worker("idle", idle), pool], intensity=root_intensity))
+
+    def test_permanent_is_restarted_with_its_subtree(self) -> None:
+        """A permanent supervisor that gives up is restarted by its parent, children and all."""
+        tree, recorder = self.tree("permanent", 1)
+        tree.signal("w-CRASH")
+        assert recorder.lines() == [
+            "stop root/pool/w crash",
+            "gaveup root/pool",
+            "stop root/pool shutdown",
+            "start root/pool",
+            "start root/pool/w",
+        ]
+        assert children(tree, "root") == [("idle", "running", 1), ("pool", "running", 2)]
+
+    def test_permanent_climbs(self) -> None:
+        """The parent counts the restart of a permanent supervisor that gave up, and may give up."""
+        tree, recorder = self.tree("permanent", 0)
+        with pytest.raises(SupervisorGaveUp):
+            tree.signal("w-CRASH")
+        assert "gaveup root" in recorder.lines()
+        assert not tree.alive
+
+    @pytest.mark.parametrize(
+        ("restart", "left"),
+        [("transient", [("pool", "stopped", 1)]), ("temporary", [])],
+    )
+    def test_transient_and_temporary_stay_down(self, restart: str, left: list[Any]) -> None:
+        """A transient one stays down, a temporary one is removed, and the climb stops there."""
+        tree, recorder = self.tree(restart, 0)
+        tree.signal("w-CRASH")
+        assert recorder.lines() == [
+            "stop root/pool/w crash",
+            "gaveup root/pool",
+            "stop root/pool shutdown",
+        ]
+        assert tree.alive
+        assert children(tree, "root") == [("idle", "running", 1), *left]
