@@ -71,6 +71,14 @@ def idle() -> Gen:
         yield waitfor("NEVER")
 
 
+def crashes_then_cannot_start(failures: list[bool]) -> Gen:
+    """Fail to start while ``failures`` has a True first; else wait for CRASH and raise."""
+    if failures and failures.pop(0):
+        raise ConnectionError("no database")
+    yield waitfor("CRASH")
+    raise RuntimeError("crash requested")
+
+
 # ---- Helpers ----
 
 
@@ -251,3 +259,22 @@ class TestGivingUpClimbsOnlyThroughPermanentSupervisors:
         ]
         assert tree.alive
         assert children(tree, "root") == [("idle", "running", 1), *left]
+
+
+class TestIncarnationCountsStartAttempts:
+    """``incarnation`` counts start attempts, failed ones included.
+
+    docs/how-to/dynamic-children.md, docs/how-to/testing.md, ``ChildInfo``.
+    """
+
+    @pytest.mark.parametrize(("failures", "incarnation"), [([], 2), ([True], 3)])
+    def test_after_one_crash(self, failures: list[bool], incarnation: int) -> None:
+        """After one crash a child is #2, or #3 if its first restart attempt failed."""
+        plan: list[bool] = []
+        worker = Worker("w", crashes_then_cannot_start, args=(plan,))
+        spec = Supervisor("root", [worker], intensity=3)
+        tree, recorder = boot(spec)
+        plan.extend(failures)
+        tree.signal("CRASH")
+        assert recorder.starts("root/w") == incarnation - 1
+        assert children(tree, "root") == [("w", "running", incarnation)]
