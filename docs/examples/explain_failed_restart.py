@@ -1,4 +1,4 @@
-"""A restart that fails is retried at once, and every attempt counts."""
+"""A failed restart is retried behind what is queued; every attempt counts."""
 
 from loguru import logger
 
@@ -10,13 +10,23 @@ database_up = True
 
 
 def client():
-    if not database_up:
-        raise ConnectionError("database down")  # fails before its first yield
+    if not database_up:  # fails before its first waitfor
+        raise ConnectionError("database down")
     yield waitfor("QUERY")
     raise ConnectionError("lost the database")
 
 
-SPEC = Supervisor("root", [Worker("client", client)], intensity=3, period=60)
+def cache():
+    yield waitfor("QUERY")  # starts without the database
+    raise ConnectionError("lost the database")
+
+
+SPEC = Supervisor(
+    "root",
+    [Worker("client", client), Worker("cache", cache)],
+    intensity=3,
+    period=60,
+)
 
 if __name__ == "__main__":
     logger.remove()

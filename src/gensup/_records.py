@@ -44,7 +44,9 @@ class ChildInfo:
         restart: Its restart type.
         state: ``running``, ``stopped`` or ``restarting``.
         incarnation: Its start attempts since its supervisor (this incarnation
-            of it) started; 1 after the first start.
+            of it) started, failed ones included: 1 after the first start;
+            after a crash, 2 if the restart succeeded at the first attempt, 3
+            if it took a retry.
     """
 
     id: str
