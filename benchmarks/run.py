@@ -1,6 +1,6 @@
 """Run gensup's benchmark suite and print the table (``make bench``).
 
-    python benchmarks/run.py                      # all seven, full sizes
+    python benchmarks/run.py                      # the whole suite, full sizes
     python benchmarks/run.py --only ticks-flat restarts
     python benchmarks/run.py --json now.json      # save the figures
     python benchmarks/run.py --compare before.json   # flag regressions over 10%
@@ -28,6 +28,7 @@ from collections.abc import Callable
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
 from _lifecycle import memory, restarts, startup
+from _time import timers
 from loguru import logger
 
 Benchmark = Callable[..., None]
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "emit-chain": emit_chain,
     "memory": memory,
     "start-up": startup,
+    "timers": timers,
 }
 
 

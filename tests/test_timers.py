@@ -16,22 +16,18 @@ class TestSchedule:
         schedule = Schedule()
         for deadline, name in [(2.0, "b"), (1.0, "a1"), (2.0, "c"), (1.0, "a2")]:
             schedule.add(deadline, name, None, None)
-        out = []
-        while (timer := schedule.pop_due(10.0)) is not None:
-            out.append(timer[2])
-        assert out == ["a1", "a2", "b", "c"]
+        assert [timer[2] for timer in schedule.take_due(10.0)] == ["a1", "a2", "b", "c"]
 
     def test_nothing_due_before_its_deadline(self) -> None:
-        """pop_due returns nothing while the first deadline is later than now."""
+        """take_due returns nothing while the first deadline is later than now."""
         schedule = Schedule()
         schedule.add(5.0, "x", None, None)
-        assert schedule.pop_due(4.999) is None
-        timer = schedule.pop_due(5.0)
-        assert timer is not None
-        assert timer[2] == "x"
+        assert schedule.take_due(4.999) == []
+        assert [timer[2] for timer in schedule.take_due(5.0)] == ["x"]
+        assert len(schedule) == 0
 
     def test_cancelled_timers_are_never_returned(self) -> None:
-        """A cancelled timer is skipped by first() and pop_due(), and not counted."""
+        """A cancelled timer is skipped by first() and take_due(), and not counted."""
         schedule = Schedule()
         a = schedule.add(1.0, "a", None, None)
         schedule.add(2.0, "b", None, None)
@@ -76,7 +72,7 @@ class TestSchedule:
         st.integers(0, 20),
     )
     def test_matches_a_sorted_list(self, entries: list[tuple[int, bool]], now: int) -> None:
-        """pop_due(now) yields exactly the live timers due by now, in (deadline, order) order."""
+        """take_due(now) gives exactly the live timers due by now, in (deadline, order) order."""
         schedule = Schedule()
         expected = []
         for index, (deadline, cancel) in enumerate(entries):
@@ -85,9 +81,7 @@ class TestSchedule:
                 schedule.cancel(timer)
             else:
                 heapq.heappush(expected, (deadline, index))
-        due = []
-        while (timer := schedule.pop_due(float(now))) is not None:
-            due.append(timer[2])
+        due = [timer[2] for timer in schedule.take_due(float(now))]
         want = []
         while expected and expected[0][0] <= now:
             want.append(heapq.heappop(expected)[1])

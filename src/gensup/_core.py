@@ -380,11 +380,15 @@ class Core:
                 elif cls is _TimedWaitFor:
                     events = command.events  # type: ignore[attr-defined]
                     wait(self._waiting, node, events)
-                    self._set_timer(node, command.timeout, _T_WAIT, events)  # type: ignore[attr-defined]
+                    if node.timer is not None:
+                        self._timers.cancel(node.timer)
+                    node.timer = self._schedule(command.timeout, _T_WAIT, node, events)  # type: ignore[attr-defined]
                     return None
                 elif cls is Sleep:
                     node.waits, node.multi = (), False
-                    self._set_timer(node, command.seconds, _T_SLEEP, None)  # type: ignore[attr-defined]
+                    if node.timer is not None:
+                        self._timers.cancel(node.timer)
+                    node.timer = self._schedule(command.seconds, _T_SLEEP, node, None)  # type: ignore[attr-defined]
                     return None
                 elif cls is Call:
                     node.waits, node.multi = (), False
@@ -774,12 +778,6 @@ class Core:
 
     # ---- Time: timers, and restarts delayed by backoff ----
 
-    def _set_timer(self, node: _WorkerNode, seconds: float, kind: str, payload: object) -> None:
-        """Give ``node`` a timer due in ``seconds``, replacing the one it had."""
-        if node.timer is not None:
-            self._timers.cancel(node.timer)
-        node.timer = self._schedule(seconds, kind, node, payload)
-
     def _schedule(self, seconds: float, kind: str, a: object, b: object) -> Timer:
         """A timer due in ``seconds``; one due at once is queued, like an emit."""
         timers = self._timers
@@ -821,16 +819,15 @@ class Core:
     def _fire(self, timer: Timer) -> bool:
         """Fire one due timer; False if it was stale."""
         kind = timer[2]
+        if kind is _T_WAIT:
+            return self._fire_wait(timer)
+        node: _WorkerNode = timer[3]
         if kind is _T_RESTART:
             return self._fire_restart(timer)
         if not self._live(timer):
             return False
-        node: _WorkerNode = timer[3]
         node.timer = None
-        if kind is _T_WAIT:
-            unwait(self._waiting, node)
-            self._resume(node, _TIMED_OUT, None)
-        elif kind is _T_SLEEP:
+        if kind is _T_SLEEP:
             self._resume(node, _TIMED_OUT, None)
         else:
             pending: PendingCall = timer[4]
@@ -840,6 +837,56 @@ class Core:
                 f"timed out after {pending.timeout} s"
             )
             self._resume(node, None, error)
+        return True
+
+    def _fire_wait(self, timer: Timer) -> bool:
+        """A wait's timeout: resume the worker with ``(TIMEOUT,)``.
+
+        Written out like `_deliver`, for the same reason: a tree of timed
+        waits does little else, and the common next command, a timed wait for
+        one event again, is registered here without the general path's calls.
+        """
+        node: _WorkerNode = timer[3]
+        events = timer[4]
+        waiting = self._waiting
+        # `_live`, inlined.
+        if node.timer is not timer or node.waits is not events:
+            return False
+        entry = waiting.get(events[0])
+        if entry is None or node not in entry:
+            return False
+        node.timer = None
+        if node.multi:
+            unwait(waiting, node)
+        else:
+            del entry[node]
+            if not entry:
+                del waiting[events[0]]
+        try:
+            command = node.gen.send(_TIMED_OUT)  # type: ignore[union-attr]
+        except StopIteration:
+            self._ended(node, _NORMAL, None)
+            return True
+        except Exception as exc:
+            self._ended(node, _CRASH, exc)
+            return True
+        except BaseException as exc:
+            self._ended(node, _CRASH, exc)
+            raise
+        if command.__class__ is _TimedWaitFor:
+            single = command.single
+            if single is not MANY:
+                entry = waiting.get(single)
+                if entry is None:
+                    waiting[single] = {node: None}
+                else:
+                    entry[node] = None
+                node.waits = events = command.events
+                node.timer = self._schedule(command.timeout, _T_WAIT, node, events)  # type: ignore[arg-type]
+                return True
+        outcome = self._advance(node, command)
+        if outcome is not None:
+            self._ended_with(node, outcome)
         return True
 
     def _delay_restart(self, sup: _SupNode, node: _Node, backoff: Backoff) -> None:
@@ -918,10 +965,10 @@ class Core:
         driver = self._driver
         if driver is not None:
             driver.call_started(pending)
-        if command.timeout is not None:
-            self._set_timer(node, command.timeout, _T_CALL, pending)
-        elif node.timer is not None:
+        if node.timer is not None:
             self._cancel_timer(node)
+        if command.timeout is not None:
+            node.timer = self._schedule(command.timeout, _T_CALL, node, pending)
 
     def _cancel_call(self, node: _WorkerNode) -> None:
         pending = node.call

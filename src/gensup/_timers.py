@@ -39,8 +39,8 @@ class Schedule:
         >>> a = schedule.add(5.0, "a", None, None)
         >>> b = schedule.add(1.0, "b", None, None)
         >>> schedule.cancel(b)
-        >>> schedule.first()[2], schedule.pop_due(4.0), schedule.pop_due(5.0)[2]
-        ('a', None, 'a')
+        >>> schedule.first()[2], schedule.take_due(4.0), [t[2] for t in schedule.take_due(5.0)]
+        ('a', [], ['a'])
     """
 
     __slots__ = ("_cancelled", "_heap", "_seq")
@@ -94,21 +94,28 @@ class Schedule:
         """Remove the earliest timer (the one `first` returned)."""
         heapq.heappop(self._heap)[_SEQ] = 0
 
-    def pop_due(self, now: float) -> Timer | None:
-        """Remove and return the earliest timer due by ``now``, or None."""
+    def take_due(self, now: float) -> list[Timer]:
+        """Remove and return every timer due by ``now``, in order.
+
+        One list for all of them, rather than a call per timer: firing a
+        timer is a few dict operations, and a call would be a good part of
+        its cost.  Firing one of them may cancel a later one: its kind is
+        then ``None`` when its turn comes.
+        """
         heap = self._heap
+        pop = heapq.heappop
+        due = []
         while heap:
             timer = heap[0]
+            if timer[0] > now:
+                break
+            pop(heap)
             if timer[_KIND] is None:
-                heapq.heappop(heap)
                 self._cancelled -= 1
-            elif timer[0] <= now:
-                heapq.heappop(heap)
-                timer[_SEQ] = 0
-                return timer
             else:
-                return None
-        return None
+                timer[_SEQ] = 0
+                due.append(timer)
+        return due
 
     def clear(self) -> None:
         """Forget every timer (the tree stopped)."""

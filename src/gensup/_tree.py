@@ -270,16 +270,14 @@ class Tree(Core):
         self._busy = True
         fired = 0
         try:
-            now = self._clock.now()
-            timers = self._timers
-            while self._alive:
-                timer = timers.pop_due(now)
-                if timer is None:
-                    break
-                if self._fire(timer):
+            fire = self._fire
+            for timer in self._timers.take_due(self._clock.now()):
+                if fire(timer):
                     fired += 1
                     if self._queue:
                         self._drain()
+                    if not self.alive:  # the root gave up
+                        break
         except BaseException as exc:
             self._abort(exc)
             raise
