@@ -33,7 +33,8 @@ class TestBackoffSpec:
     @pytest.mark.parametrize(
         ("kwargs", "error", "message"),
         [
-            ({"initial": -1, "maximum": 1}, InvalidSpec, "'initial' must be >= 0"),
+            ({"initial": -1, "maximum": 1}, InvalidSpec, "'initial' must be > 0"),
+            ({"initial": 0, "maximum": 1}, InvalidSpec, "a delay of 0 would never grow"),
             ({"initial": 2, "maximum": 1}, InvalidSpec, "'maximum' must be >= 'initial'"),
             ({"initial": 1, "maximum": math.nan}, InvalidSpec, "'maximum' must be finite"),
             ({"initial": 1, "maximum": math.inf}, InvalidSpec, "'maximum' must be finite"),
@@ -82,7 +83,7 @@ class TestDelay:
         assert delay(Backoff(1, 60), 100_000, None) == 60
 
     @given(
-        st.floats(0, 100),
+        st.floats(0.001, 100),
         st.floats(0, 100),
         st.floats(1, 10),
         st.floats(0, 0.99),

@@ -557,6 +557,50 @@ class TestBackoff:
             assert tree.which_children("r")[0].state is ChildState.STOPPED
             assert tree.which_children("r")[0].incarnation == 1
 
+    def test_a_cancelled_restart_is_no_longer_a_deadline(self) -> None:
+        """After terminate_child during the delay, next_deadline no longer names it."""
+        clock = VirtualClock()
+        spec = Supervisor("r", [Worker("w", crasher, backoff=Backoff(30, 60))])
+        with gensup.start(spec, clock=clock) as tree:
+            tree.signal("CRASH")
+            assert tree.next_deadline() == 30
+            tree.terminate_child("r/w")
+            assert tree.next_deadline() is None
+            assert len(tree._timers) == 0
+
+    def test_a_cancelled_delay_is_not_a_consecutive_restart(self) -> None:
+        """A delay cut short by terminate_child does not make the next one longer."""
+        clock = VirtualClock()
+        reports, observer = timed_observer(clock)
+        spec = Supervisor("r", [Worker("w", crasher, backoff=Backoff(30, 60))])
+        with gensup.start(spec, clock=clock, observer=observer) as tree:
+            tree.signal("CRASH")
+            tree.terminate_child("r/w")
+            tree.restart_child("r/w")
+            tree.signal("CRASH")
+            assert tree.next_deadline() == 30
+            clock.advance(30)
+        assert started_at(clock, reports, "r/w") == [0, 0, 30]
+
+    def test_a_group_restart_takes_over_a_pending_delay(self) -> None:
+        """rest_for_one: a crash before a delayed child restarts it now; its timer is void."""
+        clock = VirtualClock()
+        reports, observer = timed_observer(clock)
+        spec = Supervisor(
+            "r",
+            [Worker("a", crasher), Worker("b", crasher, backoff=Backoff(10, 10))],
+            strategy="rest_for_one",
+            intensity=5,
+        )
+        with gensup.start(spec, clock=clock, observer=observer) as tree:
+            tree.signal("CRASH", to="r/b")  # b waits 10 s
+            clock.advance(1)
+            tree.signal("CRASH", to="r/a")  # a's group is [a, b]: both start now
+            assert tree.next_deadline() is None
+            clock.advance(20)
+            lines = [(t, type(r).__name__, r.path) for t, r in reports if t > 0]
+        assert lines == [(1, "Stopped", "r/a"), (1, "Started", "r/a"), (1, "Started", "r/b")]
+
     def test_delete_child_cancels_and_forgets(self) -> None:
         """delete_child during the delay forgets the child; nothing starts later."""
         clock = VirtualClock()

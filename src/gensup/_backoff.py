@@ -34,6 +34,14 @@ def _at_least(minimum: float):  # type: ignore[no-untyped-def]
     return check
 
 
+def _positive(inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    _number(inst, attribute, value)
+    if not value > 0:
+        raise InvalidSpec(
+            f"Backoff: 'initial' must be > 0 (got {value!r}); a delay of 0 would never grow"
+        )
+
+
 def _check_jitter(inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
     _number(inst, attribute, value)
     if not 0 <= value < 1:
@@ -66,7 +74,7 @@ class Backoff:
     it is attempted, at the end of its delay.
 
     Args:
-        initial: The first delay, in seconds (>= 0).
+        initial: The first delay, in seconds (> 0: a delay of 0 would never grow).
         maximum: The longest delay, before jitter (>= ``initial``).
         factor: How much the delay grows per consecutive restart (>= 1).
         jitter: The spread of the random factor, in ``[0, 1)``.
@@ -78,7 +86,7 @@ class Backoff:
         InvalidSpecType: a value that is not a number (a ``TypeError``).
     """
 
-    initial: float = attrs.field(validator=_at_least(0))
+    initial: float = attrs.field(validator=_positive)
     maximum: float = attrs.field(validator=_at_least(0))
     factor: float = attrs.field(default=2.0, kw_only=True, validator=_at_least(1))
     jitter: float = attrs.field(default=0.0, kw_only=True, validator=_check_jitter)

@@ -84,7 +84,8 @@ _TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), 
 _T_WAIT: Final = "wait"  # (worker, the events it waits for): a waitfor's timeout
 _T_SLEEP: Final = "sleep"  # (worker, None)
 _T_CALL: Final = "call"  # (worker, its PendingCall): a call's timeout
-_T_RESTART: Final = "restart"  # (supervisor, (its seq, the children to start)): backoff
+# (supervisor, (its seq, the children to start, the child whose delay it is)): backoff
+_T_RESTART: Final = "restart"
 
 # What a worker is resumed with when its wait times out or its sleep ends.
 _TIMED_OUT: Final = (TIMEOUT,)
@@ -578,7 +579,7 @@ class Core:
                 # delayed restart of it is taken over by this one.
                 node.exit_pending = False
                 node.state = _STOPPED
-                node.timer = None
+                self._forget_restart(node)
         keep = []
         for node in group:
             if node.spec.restart is Restart.TEMPORARY:
@@ -594,7 +595,7 @@ class Core:
         else:
             node.exit_pending = False
             node.state = _STOPPED
-            node.timer = None
+            self._forget_restart(node)
         if node.spec.restart is Restart.TEMPORARY:
             self._remove(sup, node)
             return None
@@ -739,7 +740,7 @@ class Core:
             # children are void.
             child.exit_pending = False
             child.state = _STOPPED
-            child.timer = None
+            self._forget_restart(child)
         sup.children = []
         sup.by_id = {}
         sup.state = _STOPPED
@@ -808,6 +809,14 @@ class Core:
         kind = timer[2]
         if kind is None:
             return False
+        if kind is _T_RESTART:
+            sup: _SupNode = timer[3]
+            sup_seq, group, _owner = timer[4]
+            return (
+                sup.state is _RUNNING
+                and sup.seq == sup_seq
+                and any(node.timer is timer and node.state is _RESTARTING for node in group)
+            )
         node = timer[3]
         if node.timer is not timer:
             return False
@@ -909,7 +918,7 @@ class Core:
         keep = self._stop_group(sup, group)
         if not keep:
             return
-        timer = self._schedule(seconds, _T_RESTART, sup, (sup.seq, keep))
+        timer = self._schedule(seconds, _T_RESTART, sup, (sup.seq, keep, node))
         for member in keep:
             member.state = _RESTARTING
             member.timer = timer
@@ -946,6 +955,29 @@ class Core:
             failed.state = _RESTARTING
             self._queue.append((_RETRY, sup, sup.seq, failed))
         return True
+
+    def _forget_restart(self, node: _Node) -> None:
+        """``node`` no longer waits for a delayed restart (if it did); the timer
+        is cancelled once no child waits for it."""
+        timer = node.timer
+        node.timer = None
+        if (
+            timer is not None
+            and timer[2] is _T_RESTART
+            and not any(member.timer is timer for member in timer[4][1])
+        ):
+            self._timers.cancel(timer)
+
+    def _cancel_restart(self, node: _Node) -> None:
+        """The user stopped ``node`` during its delay: its restart is cancelled,
+        and the delay it waited for does not count as a consecutive restart."""
+        timer = node.timer
+        if timer is None or timer[2] is not _T_RESTART:
+            return
+        owner = timer[4][2]
+        if owner is node and node.backoff is not None and node.backoff.n > 0:
+            node.backoff.n -= 1
+        self._forget_restart(node)
 
     def _started_at(self, node: _Node) -> None:
         state = node.backoff

@@ -18,7 +18,6 @@ from ._core import (
     _RESTARTING,
     _RUNNING,
     _STOPPED,
-    _T_RESTART,
     Core,
     Observer,
     _kind,
@@ -233,9 +232,9 @@ class Tree(Core):
             timer = timers.first()
             if timer is None:
                 return None
-            if timer[2] is _T_RESTART or self._live(timer):
+            if self._live(timer):
                 return timer[0]  # type: ignore[no-any-return]
-            timers.pop()  # a wait timer left stale by a delivery
+            timers.pop()  # a timer left stale: a wait's, by a delivery; a restart's, by a stop
 
     def fire_due(self) -> int:
         """Fire every timer due by the clock's now; return how many fired.
@@ -460,8 +459,8 @@ class Tree(Core):
             node = self._resolve_child(path, "terminate_child")
             if node.state is _RUNNING:
                 self._stop(node)
+            self._cancel_restart(node)  # a restart delayed by backoff
             node.state = _STOPPED
-            node.timer = None  # a restart delayed by backoff is cancelled
             if node.spec.restart is Restart.TEMPORARY:
                 assert node.parent is not None
                 self._remove(node.parent, node)
@@ -505,7 +504,8 @@ class Tree(Core):
         try:
             node = self._resolve_child(path, "delete_child")
             if node.state is _RESTARTING and node.timer is not None:
-                node.state, node.timer = _STOPPED, None  # its delayed restart is cancelled
+                self._cancel_restart(node)  # its delayed restart
+                node.state = _STOPPED
             self._check_stopped(node, "delete_child")
             assert node.parent is not None
             self._remove(node.parent, node)
