@@ -8,7 +8,9 @@ reports, in order, as `Recorder.lines()` shows them, and what
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Generator, Hashable
 from typing import Any
 
@@ -2009,6 +2011,36 @@ class TestClosing:
         tree.terminate_child("root/a")
         assert recorder.lines() == ["stop root/a killed"]
         assert children(tree, "root") == [("a", "stopped", 1)]
+
+    def test_killed_generator_is_quiet_at_exit(self) -> None:
+        """A generator the tree reported killed prints nothing when the interpreter exits."""
+        script = textwrap.dedent(
+            """
+            import contextlib
+
+            from loguru import logger
+
+            import gensup
+            from gensup import Supervisor, Worker, waitfor
+            from gensup.testing import Recorder
+
+            logger.remove()
+
+            def stubborn():
+                while True:
+                    with contextlib.suppress(GeneratorExit):
+                        yield waitfor("NEVER")
+
+            recorder = Recorder()
+            tree = gensup.start(Supervisor("root", [Worker("s", stubborn)]), observer=recorder)
+            tree.stop()
+            print(recorder.lines()[2])
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (0, "stop root/s killed\n", "")
 
     def test_finally_that_raises_does_not_stop_the_stop(self) -> None:
         """A finally block that raises is reported as a crash and the others still stop."""

@@ -27,9 +27,11 @@ belongs to one incarnation of one child: stopping a child cancels them first.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import inspect
 import random
+import sys
 from collections import deque
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, Literal
@@ -91,7 +93,8 @@ _TIMED_OUT: Final = (TIMEOUT,)
 
 # Generators that kept yielding while being closed.  They are kept alive here,
 # rather than dropped, because the interpreter would otherwise try to close
-# them once more when collecting them and report the failure as unraisable.
+# them once more when collecting them and report the failure as unraisable;
+# `_let_go` lets them go quietly at exit.
 _UNKILLABLE: Final[list[Generator[Any, Any, Any]]] = []
 
 
@@ -950,7 +953,36 @@ def _bury(gen: Generator[Any, Any, Any]) -> None:
             gen.close()
         if inspect.getgeneratorstate(gen) != inspect.GEN_SUSPENDED:
             return
+    if not _UNKILLABLE:
+        atexit.register(_let_go)
     _UNKILLABLE.append(gen)
+
+
+def _let_go() -> None:
+    """At exit, drop the generators that `_bury` kept, without the interpreter
+    printing "Exception ignored in: <generator ...>" for each.
+
+    Dropping one makes the interpreter close it once more; it yields again, and
+    the failure goes to `sys.unraisablehook`.  The tree has reported it killed
+    already, so only that report, of that generator, is held back: anything
+    else goes to the hook as usual.  A generator that something else still
+    refers to is not collected here, and is none of the tree's business.
+    """
+    hook = sys.unraisablehook
+    dropping = 0
+
+    def quiet(unraisable: Any) -> None:
+        if id(unraisable.object) != dropping or unraisable.exc_type is not RuntimeError:
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        while _UNKILLABLE:
+            gen = _UNKILLABLE.pop()
+            dropping = id(gen)
+            del gen  # closed here, while `dropping` names it
+    finally:
+        sys.unraisablehook = hook
 
 
 def _user_traceback(exc: BaseException) -> BaseException:
