@@ -1392,6 +1392,17 @@ class TestDelivery:
         assert tree.signal(3) == 1
         assert log == [("a", (("req", 7),)), ("a", (3,))]
 
+    def test_unhashable_event_rejected(self) -> None:
+        """signal with an unhashable event raises emit's clear TypeError and the tree goes on."""
+        tree, recorder = boot(Supervisor("root", [w("a", logging_waiter, args=([], "a", "X"))]))
+        with pytest.raises(
+            TypeError, match=r"^Tree.signal\(\): the event must be hashable \(got \['X'\]\)$"
+        ):
+            tree.signal(["X"])
+        assert tree.alive
+        assert recorder.lines() == []
+        assert tree.signal("X") == 1
+
     def test_worker_that_waits_again_gets_only_one(self) -> None:
         """A worker that waits for the same event again is not resumed twice by one signal."""
         log: list[tuple[str, Any]] = []

@@ -289,7 +289,11 @@ class Core:
     ) -> int:
         """Resume the workers under ``target`` that wait for ``event``; return how many."""
         waiting = self._waiting
-        waiters = waiting.get(event)
+        try:
+            waiters = waiting.get(event)
+        except TypeError:
+            _check_hashable(event)
+            raise  # from the event's own __eq__ or __hash__
         if not waiters:
             return 0
         batch: dict[_WorkerNode, None] | list[_WorkerNode]
@@ -983,6 +987,19 @@ def _let_go() -> None:
             del gen  # closed here, while `dropping` names it
     finally:
         sys.unraisablehook = hook
+
+
+def _check_hashable(event: object) -> None:
+    """Raise the message that `emit` gives for an unhashable event.
+
+    Called only once looking the event up has failed: a signal does not hash
+    its event twice.  Emitted events were checked by `emit` already, so only
+    a signal's can fail here.
+    """
+    try:
+        hash(event)
+    except TypeError:
+        raise TypeError(f"Tree.signal(): the event must be hashable (got {event!r})") from None
 
 
 def _user_traceback(exc: BaseException) -> BaseException:

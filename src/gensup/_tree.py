@@ -173,6 +173,7 @@ class Tree(Core):
             How many workers the event itself reached (not counting emitted events).
 
         Raises:
+            TypeError: ``event`` is not hashable.
             ChildNotFound: ``to`` names no child of the running tree.
             SupervisorGaveUp: the root gave up while this call ran.
             ReentrantCall: called from inside a worker or an observer.
