@@ -12,9 +12,10 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Generator, Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from loguru import logger
 
 import gensup
 from gensup import (
@@ -31,6 +32,8 @@ from gensup import (
     GensupError,
     InvalidCommand,
     InvalidSpec,
+    InvalidSpecType,
+    PendingCall,
     ReentrantCall,
     Restart,
     StartFailed,
@@ -41,6 +44,7 @@ from gensup import (
     VirtualClock,
     WaitFor,
     Worker,
+    call,
     emit,
     waitfor,
 )
@@ -2182,6 +2186,220 @@ class TestBaseExceptions:
             tree.signal("GO")
         assert not tree.alive
         assert tree.status() == {}
+
+
+# ---- What the tree calls out to: clock, sinks, driver ----
+
+
+class Breakable:
+    """A clock that raises TypeError once told to break."""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def now(self) -> float:
+        if self.broken:
+            raise TypeError("the clock broke")
+        return 0.0
+
+
+class TestBrokenCallouts:
+    def test_clock_class_rejected_at_start(self) -> None:
+        """A clock class passed for an instance is rejected by start, before anything starts."""
+        recorder = Recorder()
+        with pytest.raises(InvalidSpecType, match=r"pass an instance, such as VirtualClock\(\)"):
+            gensup.start(Supervisor("root", [w("a")]), clock=VirtualClock, observer=recorder)  # type: ignore[arg-type]
+        assert recorder.lines() == []
+
+    @pytest.mark.parametrize("reading", ["0", None, True, float("nan"), 1j])
+    def test_clock_must_read_a_number(self, reading: object) -> None:
+        """A clock whose now() returns anything but a real number is rejected by start."""
+
+        class Odd:
+            def now(self) -> object:
+                return reading
+
+        with pytest.raises(InvalidSpecType, match="must return a number of seconds"):
+            gensup.start(Supervisor("root"), clock=Odd())  # type: ignore[arg-type]
+
+    def test_clock_that_raises_at_start_rejected(self) -> None:
+        """A clock whose now() raises at start is rejected, chained to what it raised."""
+        clock = Breakable()
+        clock.broken = True
+        with pytest.raises(InvalidSpecType, match="the clock broke") as excinfo:
+            gensup.start(Supervisor("root"), clock=clock)
+        assert isinstance(excinfo.value.__cause__, TypeError)
+
+    def test_clock_failing_later_stops_the_tree(self) -> None:
+        """A clock that raises at a restart stops the tree cleanly, and signal raises its
+        error with a note: no crashed worker is left stopped in a tree still alive."""
+        closed: list[str] = []
+        clock = Breakable()
+        tree = gensup.start(
+            Supervisor(
+                "root",
+                [w("a"), w("b"), w("c", closes_into, args=(closed, "c"))],
+                strategy="one_for_one",
+            ),
+            clock=clock,
+            observer=(recorder := Recorder()),
+        )
+        recorder.clear()
+        clock.broken = True
+        with pytest.raises(TypeError, match="the clock broke") as excinfo:
+            tree.signal("CRASH")
+        assert "gensup: the tree 'root' stopped" in "\n".join(excinfo.value.__notes__)
+        assert not tree.alive
+        assert recorder.lines() == [
+            "stop root/a crash",
+            "stop root/b crash",
+            "stop root/c shutdown",
+            "stop root shutdown",
+        ]
+        assert closed == ["c"]
+        with pytest.raises(TreeStopped):
+            tree.signal("CRASH")
+
+    def test_sink_failing_stops_the_tree(self) -> None:
+        """A loguru sink that raises (catch=False) stops the tree; the observer still gets
+        every report, and the failures while stopping are counted in a second note."""
+
+        def sink(message: object) -> None:
+            raise OSError("disk full")
+
+        tree, recorder = boot(Supervisor("root", [w("a"), w("b")]))
+        sink_id = logger.add(sink, level="TRACE", catch=False)
+        try:
+            with pytest.raises(OSError, match="disk full") as excinfo:
+                crash(tree, "root/a")
+        finally:
+            logger.remove(sink_id)
+        notes = excinfo.value.__notes__
+        assert notes[0].startswith("gensup: the tree 'root' stopped")
+        assert notes[1].startswith("gensup: stopping it raised 2 more exception(s)")
+        assert not tree.alive
+        assert recorder.lines() == [
+            "stop root/a crash",
+            "stop root/b shutdown",
+            "stop root shutdown",
+        ]
+
+    def test_driver_failing_stops_the_tree(self) -> None:
+        """A driver callback that raises stops the tree, cancels the call it was given and
+        is told once that the tree stopped."""
+        told: list[str] = []
+
+        class Broken:
+            def call_started(self, pending: PendingCall) -> None:
+                told.append("started")
+                raise RuntimeError("no event loop")
+
+            def call_cancelled(self, pending: PendingCall) -> None:
+                told.append("cancelled")
+
+            def deadline_changed(self, deadline: float) -> None:
+                told.append("deadline")
+
+            def tree_stopped(self) -> None:
+                told.append("stopped")
+
+        async def fetch() -> None:
+            """Never awaited here."""
+
+        def caller() -> Gen:
+            yield waitfor("GO")
+            yield call(fetch)
+
+        recorder = Recorder()
+        tree = gensup.start(
+            Supervisor("root", [w("c", caller), w("d", idle)]), driver=Broken(), observer=recorder
+        )
+        recorder.clear()
+        with pytest.raises(RuntimeError, match="no event loop"):
+            tree.signal("GO")
+        assert told == ["started", "cancelled", "stopped"]
+        assert not tree.alive
+        assert tree.pending_calls() == ()
+        assert recorder.lines() == [
+            "stop root/d shutdown",
+            "stop root/c shutdown",
+            "stop root shutdown",
+        ]
+
+    def test_reentrant_call_from_a_driver_stops_the_tree(self) -> None:
+        """A driver that calls a mutating method gets ReentrantCall; escaping the engine
+        midway, it stops the tree like any error of a callout."""
+        holder: list[Tree] = []
+
+        class Meddler:
+            def call_started(self, pending: PendingCall) -> None:
+                holder[0].signal("X")
+
+            def call_cancelled(self, pending: PendingCall) -> None:
+                pass
+
+            def deadline_changed(self, deadline: float) -> None:
+                pass
+
+            def tree_stopped(self) -> None:
+                pass
+
+        async def fetch() -> None:
+            """Never awaited here."""
+
+        def caller() -> Gen:
+            yield waitfor("GO")
+            yield call(fetch)
+
+        tree = gensup.start(Supervisor("root", [w("c", caller)]), driver=Meddler())
+        holder.append(tree)
+        with pytest.raises(ReentrantCall):
+            tree.signal("GO")
+        assert not tree.alive
+
+    def test_keyboard_interrupt_while_stopping_wins(self) -> None:
+        """A KeyboardInterrupt from a finally block, while the tree stops after a callout
+        failed, is what propagates, chained to that failure."""
+
+        def interrupts_on_close() -> Gen:
+            try:
+                yield from idle()
+            finally:
+                raise KeyboardInterrupt
+
+        clock = Breakable()
+        tree = gensup.start(Supervisor("root", [w("a"), w("k", interrupts_on_close)]), clock=clock)
+        clock.broken = True
+        with pytest.raises(KeyboardInterrupt) as excinfo:
+            crash(tree, "root/a")
+        assert isinstance(excinfo.value.__context__, TypeError)
+        assert not tree.alive
+
+    REFUSALS: ClassVar[list[tuple[str, Callable[[Tree], object], type[Exception]]]] = [
+        ("signal to nowhere", lambda tree: tree.signal("X", to="root/nope"), ChildNotFound),
+        ("unhashable signal", lambda tree: tree.signal(["X"]), TypeError),
+        ("start_child spec", lambda tree: tree.start_child("root", "w"), InvalidSpec),  # type: ignore[arg-type]
+        ("start_child twice", lambda tree: tree.start_child("root", w("a")), ChildAlreadyStarted),
+        ("terminate nowhere", lambda tree: tree.terminate_child("root/nope"), ChildNotFound),
+        ("restart running", lambda tree: tree.restart_child("root/a"), ChildRunning),
+        ("delete running", lambda tree: tree.delete_child("root/a"), ChildRunning),
+    ]
+
+    @pytest.mark.parametrize(
+        ("name", "call", "error"), REFUSALS, ids=[name for name, _, _ in REFUSALS]
+    )
+    def test_refusals_leave_the_tree_running(
+        self, name: str, call: Callable[[Tree], object], error: type[Exception]
+    ) -> None:
+        """An error a call raises on purpose, before changing anything, leaves the tree
+        running as it was."""
+        tree, recorder = boot(Supervisor("root", [w("a")]))
+        with pytest.raises(error):
+            call(tree)
+        assert tree.alive
+        assert recorder.lines() == []
+        assert children(tree, "root") == [("a", "running", 1)]
+        assert crash(tree, "root/a") == 1
 
 
 # ---- Reentrancy ----

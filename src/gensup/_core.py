@@ -233,6 +233,14 @@ class Core:
         # finally block while it was being closed, to raise once the closing
         # is over.
         self._interrupt: BaseException | None = None
+        # Invariant: a list only while Tree._abort stops the tree after an
+        # error; what the clock, sinks and driver raised again meanwhile.
+        self._salvage: list[Exception] | None = None
+        # The error a signal's delivery raised on purpose, before changing
+        # anything (an unhashable event): Tree._abort lets the tree go on.
+        self._refused: BaseException | None = None
+        # Invariant: true once the driver was told that the tree stopped.
+        self._halted = False
 
     # ---- Paths ----
 
@@ -262,13 +270,39 @@ class Core:
     # ---- Reports ----
 
     def _report(self, report: Report, incarnation: int | None = None) -> None:
-        _log.log_report(report, incarnation)
+        try:
+            _log.log_report(report, incarnation)
+        except Exception as exc:
+            # A sink added with catch=False raised: the observer still gets
+            # the report, then the sink's error goes on (see _failed).
+            self._observe(report)
+            self._failed(exc)
+            return
+        if self._observer is not None:
+            self._observe(report)
+
+    def _observe(self, report: Report) -> None:
         observer = self._observer
         if observer is not None:
             try:
                 observer(report)
             except Exception as exc:
-                _log.log_observer_error(report, exc)
+                try:
+                    _log.log_observer_error(report, exc)
+                except Exception as again:
+                    self._failed(again)
+
+    def _failed(self, exc: Exception) -> None:
+        """Something the tree calls out to (a sink, the driver) raised ``exc``.
+
+        It propagates, and the call fails (see `Tree._abort`), unless the tree
+        is being stopped after such an error already: then it is kept for the
+        note on that error, and the stop goes on.
+        """
+        salvage = self._salvage
+        if salvage is None:
+            raise exc
+        salvage.append(exc)
 
     def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None:
         self._dropped += 1
@@ -292,8 +326,11 @@ class Core:
         try:
             waiters = waiting.get(event)
         except TypeError:
-            _check_hashable(event)
-            raise  # from the event's own __eq__ or __hash__
+            error = _unhashable(event)
+            if error is None:
+                raise  # from the event's own __eq__ or __hash__
+            self._refused = error  # raised before any change: the tree goes on
+            raise error from None
         if not waiters:
             return 0
         batch: dict[_WorkerNode, None] | list[_WorkerNode]
@@ -937,17 +974,24 @@ class Core:
         del self._calls[pending.id]
         driver = self._driver
         if driver is not None:
-            driver.call_cancelled(pending)
+            try:
+                driver.call_cancelled(pending)
+            except Exception as exc:
+                self._failed(exc)
 
     def _halt(self) -> None:
-        """The tree is no longer alive: nothing stays scheduled; the driver is told."""
+        """The tree is no longer alive: nothing stays scheduled; the driver is told, once."""
         self._alive = False
         self._timers.clear()
         for node in list(self._calls.values()):
             self._cancel_call(node)
         driver = self._driver
-        if driver is not None:
-            driver.tree_stopped()
+        if driver is not None and not self._halted:
+            self._halted = True
+            try:
+                driver.tree_stopped()
+            except Exception as exc:
+                self._failed(exc)
 
 
 def _bury(gen: Generator[Any, Any, Any]) -> None:
@@ -989,17 +1033,18 @@ def _let_go() -> None:
         sys.unraisablehook = hook
 
 
-def _check_hashable(event: object) -> None:
-    """Raise the message that `emit` gives for an unhashable event.
+def _unhashable(event: object) -> TypeError | None:
+    """The error, with `emit`'s message, for an event that is not hashable.
 
-    Called only once looking the event up has failed: a signal does not hash
+    Asked only once looking the event up has failed: a signal does not hash
     its event twice.  Emitted events were checked by `emit` already, so only
     a signal's can fail here.
     """
     try:
         hash(event)
     except TypeError:
-        raise TypeError(f"Tree.signal(): the event must be hashable (got {event!r})") from None
+        return TypeError(f"Tree.signal(): the event must be hashable (got {event!r})")
+    return None
 
 
 def _user_traceback(exc: BaseException) -> BaseException:

@@ -7,6 +7,8 @@ Each public call checks its input, does its work through the engine
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 from collections.abc import Generator, Hashable, Iterator
 from typing import Any, Final
 
@@ -33,6 +35,7 @@ from ._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    GensupError,
     InvalidSpec,
     InvalidSpecType,
     ReentrantCall,
@@ -73,6 +76,17 @@ class Tree(Core):
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
+
+    When a call fails: an error raised by its checks (`ChildNotFound`,
+    `ChildRunning`, `InvalidSpec`, a `TypeError` for an unhashable event...)
+    comes before it changes anything, and the tree goes on.  Workers'
+    exceptions never fail a call: they are crashes, which supervisors handle.
+    But if something the tree calls out to (its clock, a loguru sink added
+    with ``catch=False``, its driver) raises while a call is changing the
+    tree, the tree cannot go on consistently: it stops as `stop` stops it
+    (every child closed, last started first, every report made) and the call
+    raises that same exception, with a note saying that the tree stopped.  A
+    ``KeyboardInterrupt`` stops the tree in the same way.
     """
 
     # ---- Public: lifecycle ----
@@ -80,7 +94,7 @@ class Tree(Core):
     @property
     def alive(self) -> bool:
         """Whether the tree runs: false after `stop`, a give-up of the root,
-        or an auto-shutdown of the root."""
+        an auto-shutdown of the root, or an error that stopped it."""
         return self._alive
 
     @property
@@ -646,14 +660,44 @@ class Tree(Core):
         self._busy = True
 
     def _abort(self, exc: BaseException) -> None:
-        """A call is failing: if with a BaseException (Ctrl-C), stop the tree first."""
-        self._queue.clear()
-        if isinstance(exc, Exception):
+        """A call is failing with ``exc``: the tree goes on, or stops first.
+
+        A refusal (a `GensupError` that the call's own checks raised, such as
+        `ChildNotFound`, or a signal's unhashable event) came before the call
+        changed anything: the tree goes on.  Anything else stopped the engine
+        midway.  It did not come from a worker, whose exceptions are crashes;
+        it came from something the tree calls out to (its clock, a loguru
+        sink, its driver) or it is a KeyboardInterrupt.  The tree cannot go on
+        consistently then: it is stopped as `stop` stops it, and ``exc``
+        propagates, with a note if it is an `Exception`.
+        """
+        refused, self._refused = self._refused, None
+        if exc is refused or (isinstance(exc, GensupError) and not isinstance(exc, ReentrantCall)):
+            self._queue.clear()
             return
-        if self._root.state is _RUNNING:
-            self._stop(self._root)
-        self._halt()
-        self._interrupt = None  # `exc` is what propagates
+        again: list[Exception] = []
+        self._salvage = again  # sinks and the driver may fail again: noted, not raised
+        try:
+            if self._root.state is _RUNNING:
+                self._stop(self._root)
+        finally:
+            self._halt()
+            self._drop_queue()
+            self._salvage = None
+        interrupt, self._interrupt = self._interrupt, None
+        if not isinstance(exc, Exception):
+            return  # a KeyboardInterrupt says enough
+        exc.add_note(
+            f"gensup: the tree {self._root.path!r} stopped (every child closed, last started "
+            f"first): this was raised inside it, while a call to it was changing it"
+        )
+        if again:
+            exc.add_note(
+                f"gensup: stopping it raised {len(again)} more exception(s), ignored; "
+                f"the first: {again[0]!r}"
+            )
+        if interrupt is not None:
+            raise interrupt  # a worker's finally block raised it while closing: it wins
 
     def _raise_if_gave_up(self) -> None:
         if self._gave_up:
@@ -755,7 +799,10 @@ def start(
             `Tree.fire_due` is called, or as a `VirtualClock` advances.
 
     Raises:
-        InvalidSpec: ``spec`` is not a Supervisor spec.
+        InvalidSpec: ``spec`` is not a Supervisor spec, or an option is not
+            what it should be: ``clock`` must have a ``now()`` that returns a
+            number (it is read once, here; a clock class where an instance
+            belongs fails here rather than at the first restart).
         StartFailed: a child failed to start; chained to its exception.
         SupervisorGaveUp: the root gave up while handling what starting caused.
     """
@@ -764,8 +811,8 @@ def start(
             f"gensup.start: the root must be a Supervisor spec (got {spec!r}); "
             f"wrap a worker in Supervisor('root', [worker])"
         )
-    if clock is not None and not callable(getattr(clock, "now", None)):
-        raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
+    if clock is not None:
+        _check_clock(clock)
     if observer is not None and not callable(observer):
         raise InvalidSpecType(f"gensup.start: 'observer' must be callable (got {observer!r})")
     if seed is not None and not isinstance(seed, (int, str, bytes)):
@@ -790,3 +837,26 @@ def start(
 
 
 _DRIVER_METHODS: Final = ("call_started", "call_cancelled", "deadline_changed", "tree_stopped")
+
+
+def _check_clock(clock: object) -> None:
+    """A clock is an object whose now() returns a number: read it once to know."""
+    now = getattr(clock, "now", None)
+    if not callable(now):
+        raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
+    try:
+        reading = now()
+    except Exception as exc:
+        hint = (
+            f"; pass an instance, such as {clock.__name__}(), not the class"
+            if isinstance(clock, type)
+            else ""
+        )
+        raise InvalidSpecType(
+            f"gensup.start: 'clock': {clock!r}.now() raised {exc!r}{hint}"
+        ) from exc
+    if isinstance(reading, bool) or not isinstance(reading, numbers.Real) or math.isnan(reading):
+        raise InvalidSpecType(
+            f"gensup.start: 'clock': its now() must return a number of seconds "
+            f"(got {reading!r} from {clock!r})"
+        )
