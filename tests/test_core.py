@@ -11,6 +11,7 @@ import contextlib
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, ClassVar
 
@@ -2478,6 +2479,45 @@ class TestReentrantCall:
         assert isinstance(errors[0], ReentrantCall)
         assert tree.alive
         assert children(tree, "root") == [("other", "running", 1)]
+
+    def test_from_another_thread(self) -> None:
+        """A mutating call from a second thread while the first is in a call raises
+        ReentrantCall saying so: two threads, and the tree is not thread-safe."""
+        inside, done = threading.Event(), threading.Event()
+        errors: list[BaseException] = []
+        holder: list[Tree] = []
+
+        def blocker() -> Gen:
+            yield waitfor("GO")
+            inside.set()
+            done.wait(30)
+            yield from idle()
+
+        def meddle() -> None:
+            inside.wait(30)
+            try:
+                holder[0].signal("X")
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                done.set()
+
+        tree, recorder = boot(Supervisor("root", [w("b", blocker)]))
+        holder.append(tree)
+        other = threading.Thread(target=meddle, name="meddler")
+        other.start()
+        assert tree.signal("GO") == 1
+        other.join(30)
+        assert len(errors) == 1
+        assert isinstance(errors[0], ReentrantCall)
+        message = str(errors[0])
+        assert message.startswith(
+            "Tree.signal() was called from thread 'meddler' while thread "
+            f"{threading.current_thread().name!r} was in a call to the tree: "
+            "a tree is not thread-safe."
+        )
+        assert "signal_threadsafe" in message
+        assert recorder.lines() == []
 
     def test_read_only_calls_allowed_inside(self) -> None:
         """status, which_children, count_children and format work from inside a worker."""

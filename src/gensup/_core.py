@@ -221,8 +221,9 @@ class Core:
         self._seq = 0
         # Invariant: the `seq` of the latest start attempt (0 before any).
         self._last_start = 0
-        # Invariant: true while a mutating call runs (workers and observers run only then).
-        self._busy = False
+        # Invariant: while a mutating call runs (workers and observers run only
+        # then), the id of its thread (threading.get_ident(), never 0); else 0.
+        self._busy: int = 0
         self._alive = False
         # Set when the root gives up; the call that caused it raises.
         self._gave_up = False

@@ -114,9 +114,14 @@ class SupervisorGaveUp(GensupError, RuntimeError):
 
 
 class ReentrantCall(GensupError, RuntimeError):
-    """A mutating ``Tree`` method was called from inside a worker or an observer.
+    """A mutating ``Tree`` method was called while another one was running.
 
-    Workers change the tree only through commands: yield ``emit(...)``.
+    Either from inside the tree (a worker, an observer, a driver): workers
+    change the tree only through commands, so yield ``emit(...)``.  Or from
+    a second thread, which the message says: a tree is not thread-safe, so
+    call it from one thread, or hold one lock around every call to it.  The
+    check is cheap rather than airtight: two threads that enter at the same
+    instant may both get in, so do not rely on it as a lock.
     """
 
 

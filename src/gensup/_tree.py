@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import threading
 from collections.abc import Generator, Hashable, Iterator
+from threading import get_ident
 from typing import Any, Final
 
 from ._calls import Driver, PendingCall
@@ -71,8 +73,10 @@ class Tree(Core):
     workers emit meanwhile and the restarts of workers that end meanwhile are
     handled, in order, before it returns.  Calling one of them from inside a
     worker or an observer raises `ReentrantCall`: workers act through
-    commands (``yield emit(...)``).  The read-only calls (`status`,
-    `which_children`, `count_children`, `format`) may be called anywhere.
+    commands (``yield emit(...)``).  So does calling one from a second thread
+    while another runs: a tree is not thread-safe.  The read-only calls
+    (`status`, `which_children`, `count_children`, `format`) may be called
+    anywhere.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
@@ -109,7 +113,7 @@ class Tree(Core):
 
     def _start(self) -> None:
         root = self._root
-        self._busy = True
+        self._busy = get_ident()
         try:
             ok = self._run(self._start_sup(root))
             if ok:
@@ -141,7 +145,7 @@ class Tree(Core):
         self._check_not_busy("stop")
         if not self._alive:
             return
-        self._busy = True
+        self._busy = get_ident()
         try:
             self._stop(self._root)
             self._halt()
@@ -193,10 +197,10 @@ class Tree(Core):
             ReentrantCall: called from inside a worker or an observer.
         """
         if self._busy:
-            raise ReentrantCall(_REENTRANT.format(name="signal"))
+            raise self._reentrant("signal")
         if not self._alive:
             raise TreeStopped(_STOPPED_MSG.format(name="signal"))
-        self._busy = True
+        self._busy = get_ident()
         try:
             if to is None:
                 reached = self._deliver(event, args, None, None)
@@ -282,7 +286,7 @@ class Tree(Core):
         self._check_not_busy("fire_due")
         if not self._alive:
             return 0
-        self._busy = True
+        self._busy = get_ident()
         fired = 0
         try:
             now = self._clock.now()
@@ -633,7 +637,21 @@ class Tree(Core):
 
     def _check_not_busy(self, name: str) -> None:
         if self._busy:
-            raise ReentrantCall(_REENTRANT.format(name=name))
+            raise self._reentrant(name)
+
+    def _reentrant(self, name: str) -> ReentrantCall:
+        """The error for a mutating call made while one runs: from inside the
+        tree (a worker, an observer, a driver), or from another thread."""
+        owner = self._busy
+        me = get_ident()
+        if owner == me:
+            return ReentrantCall(_REENTRANT.format(name=name))
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
+        return ReentrantCall(
+            _THREADED.format(
+                name=name, me=names.get(me, me), owner=names.get(owner, "another thread")
+            )
+        )
 
     @contextlib.contextmanager
     def _mutation(self, name: str) -> Iterator[None]:
@@ -657,7 +675,7 @@ class Tree(Core):
         self._check_not_busy(name)
         if not self._alive:
             raise TreeStopped(_STOPPED_MSG.format(name=name))
-        self._busy = True
+        self._busy = get_ident()
 
     def _abort(self, exc: BaseException) -> None:
         """A call is failing with ``exc``: the tree goes on, or stops first.
@@ -758,6 +776,11 @@ def _describe_failure(exc: BaseException | None) -> str:
 _REENTRANT: Final = (
     "Tree.{name}() was called from inside a worker or an observer; workers change "
     "the tree only through commands: yield emit(event, *args, to=path) instead"
+)
+_THREADED: Final = (
+    "Tree.{name}() was called from thread {me!r} while thread {owner!r} was in a call to "
+    "the tree: a tree is not thread-safe.  Call it from one thread, or hold one lock "
+    "around every call to it (with gensup.aio, other threads use signal_threadsafe)"
 )
 _STOPPED_MSG: Final = "Tree.{name}(): the tree is not running (it was stopped or gave up)"
 
