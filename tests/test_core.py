@@ -1789,19 +1789,93 @@ class TestDropped:
         assert recorder.dropped() == [Dropped("X", (), "root/u")]
         assert children(tree, "root") == [("v", "running", 1)]
 
-    def test_emit_to_an_unknown_path(self) -> None:
-        """An emit to a path that never existed is Dropped; the emitting worker goes on."""
+    @pytest.mark.parametrize(
+        ("path", "why"),
+        [
+            ("root/typo", "'root' has no child 'typo' (its children: 's', 'pool', 'late')"),
+            ("root/pool/nope", "'root/pool' has no child 'nope' (its children: 'b')"),
+            ("root/s/x", "'root/s' is a worker: it has no child 'x'"),
+            ("bad", "paths start with the root's id 'root' (got 'bad')"),
+            ("bad//path", "'bad//path' has an empty part"),
+            ("", "'' has an empty part"),
+            ("root/", "'root/' has an empty part"),
+        ],
+    )
+    def test_emit_to_no_child_crashes_the_emitter(self, path: str, why: str) -> None:
+        """An emit to a path that names no child of the tree's specs raises ChildNotFound
+        at the emitting worker's yield, naming the path and the children there."""
+        caught: list[BaseException] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            try:
+                yield emit("X", to=path)
+            except ChildNotFound as exc:
+                caught.append(exc)
+            yield emit("X", to=path)
+
+        tree, recorder = boot(
+            Supervisor("root", [w("s", sender), Supervisor("pool", [w("b")])], intensity=5)
+        )
+        tree.start_child("root", w("late", idle))
+        tree.terminate_child("root/pool")
+        recorder.clear()
+        assert tree.signal("GO") == 1
+        assert len(caught) == 1
+        assert str(caught[0]) == (
+            f"worker 'root/s' yielded emit('X', to={path!r}): no child at {path!r}: {why}"
+            + ("; paths are ids joined by '/', as 'root/pool/a'" if "empty" in why else "")
+        )
+        assert recorder.lines() == ["stop root/s crash", "start root/s"]
+        assert isinstance(recorder.reports[0].exception, ChildNotFound)  # type: ignore[union-attr]
+        assert tree.dropped == 0
+
+    @pytest.mark.parametrize("path", ["root/pool/b", "root/gone", "root/late", "root/temp"])
+    def test_emit_to_a_child_that_is_not_running_is_dropped(self, path: str) -> None:
+        """An emit to a child of the specs that is not running (below a stopped supervisor,
+        deleted, added by start_child and stopped, or a temporary that ended) is dropped."""
 
         def sender() -> Gen:
             while True:
                 yield waitfor("GO")
-                yield emit("X", to="root/typo")
+                yield emit("X", to=path)
 
-        tree, recorder = boot(Supervisor("root", [w("s", sender)]))
+        tree, recorder = boot(
+            Supervisor(
+                "root",
+                [
+                    w("s", sender),
+                    Supervisor("pool", [w("b")]),
+                    w("gone"),
+                    w("temp", restart="temporary"),
+                ],
+            )
+        )
+        tree.start_child("root", w("late"))
+        tree.terminate_child("root/pool")
+        tree.terminate_child("root/gone")
+        tree.delete_child("root/gone")
+        tree.terminate_child("root/late")
+        exit_normally(tree, "root/temp")
+        recorder.clear()
         assert tree.signal("GO") == 1
         assert tree.signal("GO") == 1
-        assert recorder.dropped() == [Dropped("X", (), "root/typo")] * 2
-        assert children(tree, "root") == [("s", "running", 1)]
+        assert recorder.reports == [Dropped("X", (), path)] * 2
+        assert children(tree, "root")[0] == ("s", "running", 1)
+
+    def test_emit_to_a_child_added_by_start_child(self) -> None:
+        """A child added with start_child is a valid emit target, and gets the event."""
+        log: list[tuple[str, Any]] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            yield emit("X", 1, to="root/late")
+            yield from idle()
+
+        tree, _ = boot(Supervisor("root", [w("s", sender)]))
+        tree.start_child("root", w("late", logging_waiter, args=(log, "late", "X")))
+        assert tree.signal("GO") == 1
+        assert log == [("late", ("X", 1))]
 
 
 class TestWaitforSeveral:

@@ -43,7 +43,7 @@ from ._backoff import Backoff, delay
 from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock
 from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, _TimedWaitFor
-from ._errors import InvalidCommand
+from ._errors import ChildNotFound, InvalidCommand
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
@@ -268,6 +268,42 @@ class Core:
             return None, "the tree is not running"
         return node, ""
 
+    def _no_child(self, path: str) -> str:
+        """Why ``path`` names no child of the tree's specs; "" when it names one.
+
+        An emit's target is checked against specs, not against what runs: a
+        child that is stopped or restarting, or below a supervisor that is not
+        running, is still a child (an event sent to it is dropped); a typo is
+        not.  A running supervisor's children are its nodes (those added by
+        `start_child` included) and its spec's; a stopped one's, its spec's.
+        """
+        parts = path.split("/")
+        if "" in parts:
+            return f"{path!r} has an empty part; paths are ids joined by '/', as 'root/pool/a'"
+        spec: ChildSpec = self._spec
+        if parts[0] != spec.id:
+            return f"paths start with the root's id {spec.id!r} (got {path!r})"
+        node: _Node | None = self._root
+        for depth, part in enumerate(parts[1:], 1):
+            if type(spec) is not Supervisor:
+                here = "/".join(parts[:depth])
+                return f"{here!r} is a worker: it has no child {part!r}"
+            by_id = node.by_id if type(node) is _SupNode else {}
+            node = by_id.get(part)
+            if node is not None:
+                spec = node.spec
+                continue
+            for child in spec.children:
+                if child.id == part:
+                    spec = child
+                    break
+            else:
+                here = "/".join(parts[:depth])
+                ids = dict.fromkeys([*by_id, *(child.id for child in spec.children)])
+                listed = ", ".join(map(repr, ids)) or "none"
+                return f"{here!r} has no child {part!r} (its children: {listed})"
+        return ""
+
     # ---- Reports ----
 
     def _report(self, report: Report, incarnation: int | None = None) -> None:
@@ -418,10 +454,17 @@ class Core:
                     wait(self._waiting, node, command.events)  # type: ignore[attr-defined]
                     return None
                 if cls is Emit:
-                    self._seq += 1
-                    self._queue.append(
-                        (_DELIVER, command.event, command.args, command.to, self._seq)  # type: ignore[attr-defined]
-                    )
+                    to = command.to  # type: ignore[attr-defined]
+                    if to is not None and (why := self._no_child(to)):
+                        # As Erlang's send to an unregistered name: badarg, here.
+                        throw = ChildNotFound(
+                            f"worker {node.path!r} yielded {command!r}: no child at {to!r}: {why}"
+                        )
+                    else:
+                        self._seq += 1
+                        self._queue.append(
+                            (_DELIVER, command.event, command.args, to, self._seq)  # type: ignore[attr-defined]
+                        )
                 elif cls is _TimedWaitFor:
                     events = command.events  # type: ignore[attr-defined]
                     wait(self._waiting, node, events)
