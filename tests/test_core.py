@@ -8,6 +8,7 @@ reports, in order, as `Recorder.lines()` shows them, and what
 from __future__ import annotations
 
 import contextlib
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -40,6 +41,7 @@ from gensup import (
     StartFailed,
     Supervisor,
     SupervisorGaveUp,
+    TooManyDeliveries,
     Tree,
     TreeStopped,
     VirtualClock,
@@ -2261,6 +2263,119 @@ class TestBaseExceptions:
             tree.signal("GO")
         assert not tree.alive
         assert tree.status() == {}
+
+
+# ---- Endless emit loops: max_deliveries ----
+
+
+def echo(hear: str, say: str) -> Gen:
+    """Wait for `hear`, emit `say`, again and again."""
+    while True:
+        yield waitfor(hear)
+        yield emit(say)
+
+
+PING_PONG = Supervisor(
+    "root", [w("ping", echo, args=("PING", "PONG")), w("pong", echo, args=("PONG", "PING"))]
+)
+
+
+class TestMaxDeliveries:
+    def test_endless_emit_loop_raises(self) -> None:
+        """Two workers emitting at each other make signal raise TooManyDeliveries, naming
+        the events and the emitters, once max_deliveries is passed; the tree runs on."""
+        recorder = Recorder()
+        tree = gensup.start(PING_PONG, observer=recorder, max_deliveries=100)
+        recorder.clear()
+        with pytest.raises(TooManyDeliveries) as excinfo:
+            tree.signal("PING")
+        assert str(excinfo.value) == (
+            "more than 100 emitted events were delivered in one call (max_deliveries): an "
+            "endless emit loop?  Of the last 100, the most frequent events were 'PONG' (50), "
+            "'PING' (50), emitted most by 'root/ping' (50), 'root/pong' (50).  The 1 event "
+            "still queued was dropped; exits and restarts were handled, and the tree runs on"
+        )
+        assert isinstance(excinfo.value, RuntimeError)
+        assert recorder.reports == [Dropped("PONG", (), None)]
+        assert tree.alive
+        assert tree.status() == {"root/ping": ("PING",), "root/pong": ("PONG",)}
+        assert tree.signal("NOBODY") == 0
+
+    def test_exits_past_the_bound_still_handled(self) -> None:
+        """Past the bound, queued deliveries are dropped but queued exits still restart."""
+        log: list[tuple[str, Any]] = []
+
+        def burst() -> Gen:
+            yield waitfor("GO")
+            yield emit("A")
+            yield emit("B")
+            raise RuntimeError("after the burst")
+
+        recorder = Recorder()
+        tree = gensup.start(
+            Supervisor("root", [w("r", logging_waiter, args=(log, "r", "A", "B")), w("s", burst)]),
+            observer=recorder,
+            max_deliveries=1,
+        )
+        recorder.clear()
+        with pytest.raises(TooManyDeliveries, match=r"'A' \(1\), emitted most by 'root/s' \(1\)"):
+            tree.signal("GO")
+        assert log == [("r", ("A",))]
+        assert recorder.lines() == ["stop root/s crash", "dropped 'B'", "start root/s"]
+        assert children(tree, "root") == [("r", "running", 1), ("s", "running", 2)]
+
+    def test_bound_counts_events_not_workers_reached(self) -> None:
+        """One emitted event that reaches many workers is one delivery."""
+        log: list[tuple[str, Any]] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            yield emit("X")
+            yield from idle()
+
+        spec = Supervisor(
+            "root",
+            [w(f"r{i}", logging_waiter, args=(log, f"r{i}", "X")) for i in range(3)]
+            + [w("s", sender)],
+        )
+        tree = gensup.start(spec, max_deliveries=1)
+        assert tree.signal("GO") == 1
+        assert len(log) == 3
+
+    def test_start_past_the_bound_stops_the_tree(self) -> None:
+        """A loop that starts with the tree makes start raise, and stops the tree first."""
+
+        def server() -> Gen:
+            yield emit("PING")
+            yield from echo("PONG", "PING")
+
+        recorder = Recorder()
+        with pytest.raises(TooManyDeliveries):
+            gensup.start(
+                Supervisor("root", [*PING_PONG.children, w("server", server)]),
+                observer=recorder,
+                max_deliveries=10,
+            )
+        assert recorder.lines()[-4:] == [
+            "stop root/server shutdown",
+            "stop root/pong shutdown",
+            "stop root/ping shutdown",
+            "stop root shutdown",
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "error"),
+        [(0, InvalidSpec), (-5, InvalidSpec), (1.5, InvalidSpecType), (True, InvalidSpecType)],
+    )
+    def test_max_deliveries_checked(self, value: object, error: type[Exception]) -> None:
+        """max_deliveries must be an int >= 1."""
+        with pytest.raises(error, match="'max_deliveries' must be"):
+            gensup.start(Supervisor("root"), max_deliveries=value)  # type: ignore[arg-type]
+
+    def test_default_is_ten_million(self) -> None:
+        """The default bound is ten million deliveries."""
+        default = inspect.signature(gensup.start).parameters["max_deliveries"].default
+        assert default == 10_000_000
 
 
 # ---- What the tree calls out to: clock, sinks, driver ----

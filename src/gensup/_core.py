@@ -32,7 +32,7 @@ import contextlib
 import inspect
 import random
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, Literal
 
@@ -43,7 +43,7 @@ from ._backoff import Backoff, delay
 from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock
 from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, _TimedWaitFor
-from ._errors import ChildNotFound, InvalidCommand
+from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
@@ -51,10 +51,15 @@ from ._spec import ChildSpec, Restart, Supervisor, Worker
 from ._timers import Schedule, Timer
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
-__all__ = ["Core", "Observer"]
+__all__ = ["MAX_DELIVERIES", "Core", "Observer"]
 
 #: A callable that receives every lifecycle report, synchronously.
 Observer = Callable[[Report], object]
+
+#: How many emitted events one call may deliver by default (`gensup.start`'s
+#: ``max_deliveries``): enough for any real cascade, and reached in seconds
+#: by an endless emit loop.
+MAX_DELIVERIES: Final = 10_000_000
 
 _RUNNING: Final = ChildState.RUNNING
 _STOPPED: Final = ChildState.STOPPED
@@ -77,7 +82,7 @@ _RETURNED: Final = object()
 _FIRST: Final = object()
 
 # Kinds of queued follow-ups.
-_DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp)
+_DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp, the worker that emitted it)
 _EXIT: Final = 1  # (_EXIT, node, seq, reason)
 _RETRY: Final = 2  # (_RETRY, sup, sup_seq, node)
 _TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), no delay)
@@ -196,8 +201,10 @@ class Core:
         observer: Observer | None = None,
         seed: int | str | bytes | None = None,
         driver: Driver | None = None,
+        max_deliveries: int = MAX_DELIVERIES,
     ) -> None:
         """Build a tree that is not started yet; use `gensup.start` instead."""
+        self._max_deliveries = max_deliveries
         self._clock: Clock = MonotonicClock() if clock is None else clock
         self._observer = observer
         self._driver = driver
@@ -463,7 +470,7 @@ class Core:
                     else:
                         self._seq += 1
                         self._queue.append(
-                            (_DELIVER, command.event, command.args, to, self._seq)  # type: ignore[attr-defined]
+                            (_DELIVER, command.event, command.args, to, self._seq, node)  # type: ignore[attr-defined]
                         )
                 elif cls is _TimedWaitFor:
                     events = command.events  # type: ignore[attr-defined]
@@ -545,6 +552,10 @@ class Core:
 
     def _drain(self) -> None:
         queue = self._queue
+        # Deliveries left before this drain gives up on an endless emit loop;
+        # the last _SAMPLE of them are noted, to name the loop in the error.
+        budget = self._max_deliveries
+        runaway: _Runaway | None = None
         while queue and self._interrupt is None:
             if not self._alive:
                 self._drop_queue()
@@ -552,7 +563,18 @@ class Core:
             item = queue.popleft()
             kind = item[0]
             if kind == _DELIVER:
-                _, event, args, to, stamp = item
+                budget -= 1
+                if budget < _SAMPLE:
+                    if runaway is None:
+                        runaway = _Runaway()
+                    if budget < 0:
+                        # Exits, retries and timers still run, so the tree
+                        # settles; what is delivered stops here.
+                        runaway.dropped += 1
+                        self._drop(item[1], item[2], item[3])
+                        continue
+                    runaway.note(item[1], item[5])
+                _, event, args, to, stamp, _by = item
                 target: _Node | None = None
                 if to is not None:
                     target, _why = self._find(to)
@@ -579,6 +601,9 @@ class Core:
             else:
                 self._fire(item[1])
         self._raise_interrupt()
+        if budget < 0:
+            assert runaway is not None
+            raise runaway.error(self._max_deliveries)
 
     def _raise_interrupt(self) -> None:
         interrupt = self._interrupt
@@ -1036,6 +1061,40 @@ class Core:
                 driver.tree_stopped()
             except Exception as exc:
                 self._failed(exc)
+
+
+# How many of the deliveries before max_deliveries `_Runaway` looks at.
+_SAMPLE: Final = 1000
+
+
+class _Runaway:
+    """The last deliveries of a drain that passed max_deliveries, to say which
+    events and which workers kept it going."""
+
+    __slots__ = ("dropped", "emitters", "events")
+
+    def __init__(self) -> None:
+        self.events: Counter[Hashable] = Counter()
+        self.emitters: Counter[_WorkerNode] = Counter()
+        # Invariant: the deliveries dropped since the bound was passed.
+        self.dropped = 0
+
+    def note(self, event: Hashable, emitter: _WorkerNode) -> None:
+        self.events[event] += 1
+        self.emitters[emitter] += 1
+
+    def error(self, limit: int) -> TooManyDeliveries:
+        sample = sum(self.events.values())
+        events = ", ".join(f"{event!r} ({n})" for event, n in self.events.most_common(3))
+        emitters = ", ".join(f"{node.path!r} ({n})" for node, n in self.emitters.most_common(3))
+        n = self.dropped
+        dropped = "1 event still queued was" if n == 1 else f"{n:,} events still queued were"
+        return TooManyDeliveries(
+            f"more than {limit:,} emitted events were delivered in one call (max_deliveries): "
+            f"an endless emit loop?  Of the last {sample:,}, the most frequent events were "
+            f"{events}, emitted most by {emitters}.  The {dropped} dropped; exits and "
+            f"restarts were handled, and the tree runs on"
+        )
 
 
 def _bury(gen: Generator[Any, Any, Any]) -> None:

@@ -23,6 +23,7 @@ from ._core import (
     _RUNNING,
     _STOPPED,
     _T_RESTART,
+    MAX_DELIVERIES,
     Core,
     Observer,
     _kind,
@@ -122,7 +123,7 @@ class Tree(Core):
                 self._halt()
             self._drain()
         except BaseException as exc:
-            self._abort(exc)
+            self._abort(exc, starting=True)
             raise
         finally:
             self._busy = False
@@ -194,6 +195,8 @@ class Tree(Core):
             TypeError: ``event`` is not hashable.
             ChildNotFound: ``to`` names no child of the running tree.
             SupervisorGaveUp: the root gave up while this call ran.
+            TooManyDeliveries: workers emitted more than ``max_deliveries``
+                events in this call (see `gensup.start`).
             ReentrantCall: called from inside a worker or an observer.
         """
         if self._busy:
@@ -281,6 +284,8 @@ class Tree(Core):
 
         Raises:
             SupervisorGaveUp: the root gave up while a timer fired.
+            TooManyDeliveries: what a timer caused passed ``max_deliveries``
+                (the later timers fire at the next call).
             ReentrantCall: called from inside a worker, an observer or a driver.
         """
         self._check_not_busy("fire_due")
@@ -677,20 +682,26 @@ class Tree(Core):
             raise TreeStopped(_STOPPED_MSG.format(name=name))
         self._busy = get_ident()
 
-    def _abort(self, exc: BaseException) -> None:
+    def _abort(self, exc: BaseException, *, starting: bool = False) -> None:
         """A call is failing with ``exc``: the tree goes on, or stops first.
 
-        A refusal (a `GensupError` that the call's own checks raised, such as
-        `ChildNotFound`, or a signal's unhashable event) came before the call
-        changed anything: the tree goes on.  Anything else stopped the engine
-        midway.  It did not come from a worker, whose exceptions are crashes;
-        it came from something the tree calls out to (its clock, a loguru
-        sink, its driver) or it is a KeyboardInterrupt.  The tree cannot go on
-        consistently then: it is stopped as `stop` stops it, and ``exc``
-        propagates, with a note if it is an `Exception`.
+        A refusal leaves the tree consistent: a `GensupError` raised on
+        purpose, by the call's own checks before it changed anything (such as
+        `ChildNotFound`) or once the queue is drained (`TooManyDeliveries`),
+        or a signal's unhashable event.  The tree goes on, unless it is
+        ``starting``: `gensup.start` raises, so nobody could stop it.
+        Anything else stopped the engine midway.  It did not come from a
+        worker, whose exceptions are crashes; it came from something the tree
+        calls out to (its clock, a loguru sink, its driver) or it is a
+        KeyboardInterrupt.  The tree cannot go on consistently then: it is
+        stopped as `stop` stops it, and ``exc`` propagates, with a note if it
+        is an `Exception`.
         """
         refused, self._refused = self._refused, None
-        if exc is refused or (isinstance(exc, GensupError) and not isinstance(exc, ReentrantCall)):
+        refusal = exc is refused or (
+            isinstance(exc, GensupError) and not isinstance(exc, ReentrantCall)
+        )
+        if refusal and not starting:
             self._queue.clear()
             return
         again: list[Exception] = []
@@ -705,10 +716,11 @@ class Tree(Core):
         interrupt, self._interrupt = self._interrupt, None
         if not isinstance(exc, Exception):
             return  # a KeyboardInterrupt says enough
-        exc.add_note(
-            f"gensup: the tree {self._root.path!r} stopped (every child closed, last started "
-            f"first): this was raised inside it, while a call to it was changing it"
-        )
+        if not refusal:
+            exc.add_note(
+                f"gensup: the tree {self._root.path!r} stopped (every child closed, last "
+                f"started first): this was raised inside it, while a call to it was changing it"
+            )
         if again:
             exc.add_note(
                 f"gensup: stopping it raised {len(again)} more exception(s), ignored; "
@@ -792,6 +804,7 @@ def start(
     observer: Observer | None = None,
     seed: int | str | bytes | None = None,
     driver: Driver | None = None,
+    max_deliveries: int = MAX_DELIVERIES,
 ) -> Tree:
     """Start a supervision tree from its root spec and return it running.
 
@@ -820,6 +833,11 @@ def start(
         driver: What carries out timers and calls for real (`gensup.aio`
             passes one); without it, calls stay pending and timers fire when
             `Tree.fire_due` is called, or as a `VirtualClock` advances.
+        max_deliveries: How many emitted events one call may deliver (ten
+            million by default): past it, workers that emit at each other
+            without end are taken for a loop, the rest is dropped and the
+            call raises `TooManyDeliveries`.  A timer fired by `fire_due`
+            counts as a call of its own.
 
     Raises:
         InvalidSpec: ``spec`` is not a Supervisor spec, or an option is not
@@ -828,6 +846,8 @@ def start(
             belongs fails here rather than at the first restart).
         StartFailed: a child failed to start; chained to its exception.
         SupervisorGaveUp: the root gave up while handling what starting caused.
+        TooManyDeliveries: what starting caused passed ``max_deliveries``
+            (the tree is stopped, since nobody gets it).
     """
     if not isinstance(spec, Supervisor):
         raise InvalidSpecType(
@@ -852,7 +872,20 @@ def start(
             f"gensup.start: the root supervisor {spec.id!r} has a 'backoff', which means "
             f"nothing: the root has no supervisor to restart it"
         )
-    tree = Tree(spec, clock=clock, observer=observer, seed=seed, driver=driver)
+    if isinstance(max_deliveries, bool) or not isinstance(max_deliveries, int):
+        raise InvalidSpecType(
+            f"gensup.start: 'max_deliveries' must be an int (got {max_deliveries!r})"
+        )
+    if max_deliveries < 1:
+        raise InvalidSpec(f"gensup.start: 'max_deliveries' must be >= 1 (got {max_deliveries!r})")
+    tree = Tree(
+        spec,
+        clock=clock,
+        observer=observer,
+        seed=seed,
+        driver=driver,
+        max_deliveries=max_deliveries,
+    )
     if isinstance(clock, VirtualClock):
         clock._attach(tree)
     tree._start()
