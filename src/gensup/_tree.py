@@ -141,7 +141,8 @@ class Tree(Core):
         `stop` on a tree that is no longer alive does nothing.
 
         Raises:
-            ReentrantCall: called from inside a worker or an observer.
+            ReentrantCall: called from inside a worker or an observer, or
+                from a second thread while another call runs.
         """
         self._check_not_busy("stop")
         if not self._alive:
@@ -197,7 +198,8 @@ class Tree(Core):
             SupervisorGaveUp: the root gave up while this call ran.
             TooManyDeliveries: workers emitted more than ``max_deliveries``
                 events in this call (see `gensup.start`).
-            ReentrantCall: called from inside a worker or an observer.
+            ReentrantCall: called from inside a worker or an observer, or
+                from a second thread while another call runs.
         """
         if self._busy:
             raise self._reentrant("signal")
@@ -286,7 +288,8 @@ class Tree(Core):
             SupervisorGaveUp: the root gave up while a timer fired.
             TooManyDeliveries: what a timer caused passed ``max_deliveries``
                 (the later timers fire at the next call).
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         self._check_not_busy("fire_due")
         if not self._alive:
@@ -362,7 +365,8 @@ class Tree(Core):
 
         Raises:
             SupervisorGaveUp: the root gave up while this call ran.
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         return self._settle(call, value, None, "complete_call")
 
@@ -378,7 +382,8 @@ class Tree(Core):
         Raises:
             TypeError: ``error`` is not an exception instance.
             SupervisorGaveUp: the root gave up while this call ran.
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         if not isinstance(error, BaseException):
             raise TypeError(
