@@ -13,7 +13,8 @@ own path as an event (and, if it ``listens``, for `ALL` as well) and, when
 resumed, carries out a *program*, a tuple of steps:
 
 * ``("emit", event, payload, to)``: emit ``event`` with the one argument
-  ``payload``; ``to`` is ``None`` or a path;
+  ``payload``; ``to`` is ``None`` or a path; a path that names no child of
+  the specs (see `Model._names_child`) is a crash at that step instead;
 * ``("crash",)``: raise;
 * ``("exit",)``: return.
 
@@ -401,9 +402,9 @@ class Model:
             if not always:
                 del self.starts[slot.path]
         for step in program:
-            if step[0] == "emit":
+            if step[0] == "emit" and self._names_child(step[3]):
                 self._emit(step)
-            elif step[0] == "crash":
+            elif step[0] in ("emit", "crash"):
                 self.reports.append(Stopped(slot.path, Reason.CRASH))
                 return _FAILED
             else:
@@ -505,12 +506,36 @@ class Model:
 
     def _carry_out(self, slot: _Slot, program: Program) -> None:
         for step in program:
-            if step[0] == "emit":
+            if step[0] == "emit" and self._names_child(step[3]):
                 self._emit(step)
             else:
-                self._ended(slot, Reason.CRASH if step[0] == "crash" else Reason.NORMAL)
+                self._ended(slot, Reason.NORMAL if step[0] == "exit" else Reason.CRASH)
                 return
         self._wait(slot)
+
+    def _names_child(self, to: str | None) -> bool:
+        """Whether an emit may go to ``to``: None, or a path each part of
+        which names a child of the specs above it, running or not (a running
+        supervisor's children include those added by start_child)."""
+        if to is None:
+            return True
+        first, *rest = to.split("/")
+        if first != self.root.shape.id:
+            return False
+        slot: _Slot | None = self.root
+        shape: Shape = self.root.shape
+        for part in rest:
+            if not isinstance(shape, SupervisorShape):
+                return False
+            child = None if slot is None else slot.child(part)
+            if child is not None:
+                slot, shape = child, child.shape
+                continue
+            found = next((c for c in shape.children if c.id == part), None)
+            if found is None:
+                return False
+            slot, shape = None, found
+        return True
 
     def _ended(self, slot: _Slot, reason: Reason) -> None:
         """A running child ended on its own: reported now, handled from the queue."""

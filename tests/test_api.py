@@ -50,6 +50,7 @@ PUBLIC = [
     "Strategy",
     "Supervisor",
     "SupervisorGaveUp",
+    "TooManyDeliveries",
     "Tree",
     "TreeStopped",
     "VirtualClock",

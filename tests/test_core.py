@@ -8,11 +8,16 @@ reports, in order, as `Recorder.lines()` shows them, and what
 from __future__ import annotations
 
 import contextlib
+import inspect
+import subprocess
 import sys
+import textwrap
+import threading
 from collections.abc import Callable, Generator, Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from loguru import logger
 
 import gensup
 from gensup import (
@@ -29,16 +34,20 @@ from gensup import (
     GensupError,
     InvalidCommand,
     InvalidSpec,
+    InvalidSpecType,
+    PendingCall,
     ReentrantCall,
     Restart,
     StartFailed,
     Supervisor,
     SupervisorGaveUp,
+    TooManyDeliveries,
     Tree,
     TreeStopped,
     VirtualClock,
     WaitFor,
     Worker,
+    call,
     emit,
     waitfor,
 )
@@ -1390,6 +1399,17 @@ class TestDelivery:
         assert tree.signal(3) == 1
         assert log == [("a", (("req", 7),)), ("a", (3,))]
 
+    def test_unhashable_event_rejected(self) -> None:
+        """signal with an unhashable event raises emit's clear TypeError and the tree goes on."""
+        tree, recorder = boot(Supervisor("root", [w("a", logging_waiter, args=([], "a", "X"))]))
+        with pytest.raises(
+            TypeError, match=r"^Tree.signal\(\): the event must be hashable \(got \['X'\]\)$"
+        ):
+            tree.signal(["X"])
+        assert tree.alive
+        assert recorder.lines() == []
+        assert tree.signal("X") == 1
+
     def test_worker_that_waits_again_gets_only_one(self) -> None:
         """A worker that waits for the same event again is not resumed twice by one signal."""
         log: list[tuple[str, Any]] = []
@@ -1771,19 +1791,93 @@ class TestDropped:
         assert recorder.dropped() == [Dropped("X", (), "root/u")]
         assert children(tree, "root") == [("v", "running", 1)]
 
-    def test_emit_to_an_unknown_path(self) -> None:
-        """An emit to a path that never existed is Dropped; the emitting worker goes on."""
+    @pytest.mark.parametrize(
+        ("path", "why"),
+        [
+            ("root/typo", "'root' has no child 'typo' (its children: 's', 'pool', 'late')"),
+            ("root/pool/nope", "'root/pool' has no child 'nope' (its children: 'b')"),
+            ("root/s/x", "'root/s' is a worker: it has no child 'x'"),
+            ("bad", "paths start with the root's id 'root' (got 'bad')"),
+            ("bad//path", "'bad//path' has an empty part"),
+            ("", "'' has an empty part"),
+            ("root/", "'root/' has an empty part"),
+        ],
+    )
+    def test_emit_to_no_child_crashes_the_emitter(self, path: str, why: str) -> None:
+        """An emit to a path that names no child of the tree's specs raises ChildNotFound
+        at the emitting worker's yield, naming the path and the children there."""
+        caught: list[BaseException] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            try:
+                yield emit("X", to=path)
+            except ChildNotFound as exc:
+                caught.append(exc)
+            yield emit("X", to=path)
+
+        tree, recorder = boot(
+            Supervisor("root", [w("s", sender), Supervisor("pool", [w("b")])], intensity=5)
+        )
+        tree.start_child("root", w("late", idle))
+        tree.terminate_child("root/pool")
+        recorder.clear()
+        assert tree.signal("GO") == 1
+        assert len(caught) == 1
+        assert str(caught[0]) == (
+            f"worker 'root/s' yielded emit('X', to={path!r}): no child at {path!r}: {why}"
+            + ("; paths are ids joined by '/', as 'root/pool/a'" if "empty" in why else "")
+        )
+        assert recorder.lines() == ["stop root/s crash", "start root/s"]
+        assert isinstance(recorder.reports[0].exception, ChildNotFound)  # type: ignore[union-attr]
+        assert tree.dropped == 0
+
+    @pytest.mark.parametrize("path", ["root/pool/b", "root/gone", "root/late", "root/temp"])
+    def test_emit_to_a_child_that_is_not_running_is_dropped(self, path: str) -> None:
+        """An emit to a child of the specs that is not running (below a stopped supervisor,
+        deleted, added by start_child and stopped, or a temporary that ended) is dropped."""
 
         def sender() -> Gen:
             while True:
                 yield waitfor("GO")
-                yield emit("X", to="root/typo")
+                yield emit("X", to=path)
 
-        tree, recorder = boot(Supervisor("root", [w("s", sender)]))
+        tree, recorder = boot(
+            Supervisor(
+                "root",
+                [
+                    w("s", sender),
+                    Supervisor("pool", [w("b")]),
+                    w("gone"),
+                    w("temp", restart="temporary"),
+                ],
+            )
+        )
+        tree.start_child("root", w("late"))
+        tree.terminate_child("root/pool")
+        tree.terminate_child("root/gone")
+        tree.delete_child("root/gone")
+        tree.terminate_child("root/late")
+        exit_normally(tree, "root/temp")
+        recorder.clear()
         assert tree.signal("GO") == 1
         assert tree.signal("GO") == 1
-        assert recorder.dropped() == [Dropped("X", (), "root/typo")] * 2
-        assert children(tree, "root") == [("s", "running", 1)]
+        assert recorder.reports == [Dropped("X", (), path)] * 2
+        assert children(tree, "root")[0] == ("s", "running", 1)
+
+    def test_emit_to_a_child_added_by_start_child(self) -> None:
+        """A child added with start_child is a valid emit target, and gets the event."""
+        log: list[tuple[str, Any]] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            yield emit("X", 1, to="root/late")
+            yield from idle()
+
+        tree, _ = boot(Supervisor("root", [w("s", sender)]))
+        tree.start_child("root", w("late", logging_waiter, args=(log, "late", "X")))
+        assert tree.signal("GO") == 1
+        assert log == [("late", ("X", 1))]
 
 
 class TestWaitforSeveral:
@@ -2010,6 +2104,36 @@ class TestClosing:
         assert recorder.lines() == ["stop root/a killed"]
         assert children(tree, "root") == [("a", "stopped", 1)]
 
+    def test_killed_generator_is_quiet_at_exit(self) -> None:
+        """A generator the tree reported killed prints nothing when the interpreter exits."""
+        script = textwrap.dedent(
+            """
+            import contextlib
+
+            from loguru import logger
+
+            import gensup
+            from gensup import Supervisor, Worker, waitfor
+            from gensup.testing import Recorder
+
+            logger.remove()
+
+            def stubborn():
+                while True:
+                    with contextlib.suppress(GeneratorExit):
+                        yield waitfor("NEVER")
+
+            recorder = Recorder()
+            tree = gensup.start(Supervisor("root", [Worker("s", stubborn)]), observer=recorder)
+            tree.stop()
+            print(recorder.lines()[2])
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (0, "stop root/s killed\n", "")
+
     def test_finally_that_raises_does_not_stop_the_stop(self) -> None:
         """A finally block that raises is reported as a crash and the others still stop."""
         closed: list[str] = []
@@ -2141,6 +2265,333 @@ class TestBaseExceptions:
         assert tree.status() == {}
 
 
+# ---- Endless emit loops: max_deliveries ----
+
+
+def echo(hear: str, say: str) -> Gen:
+    """Wait for `hear`, emit `say`, again and again."""
+    while True:
+        yield waitfor(hear)
+        yield emit(say)
+
+
+PING_PONG = Supervisor(
+    "root", [w("ping", echo, args=("PING", "PONG")), w("pong", echo, args=("PONG", "PING"))]
+)
+
+
+class TestMaxDeliveries:
+    def test_endless_emit_loop_raises(self) -> None:
+        """Two workers emitting at each other make signal raise TooManyDeliveries, naming
+        the events and the emitters, once max_deliveries is passed; the tree runs on."""
+        recorder = Recorder()
+        tree = gensup.start(PING_PONG, observer=recorder, max_deliveries=100)
+        recorder.clear()
+        with pytest.raises(TooManyDeliveries) as excinfo:
+            tree.signal("PING")
+        assert str(excinfo.value) == (
+            "more than 100 emitted events were delivered in one call (max_deliveries): an "
+            "endless emit loop?  Of the last 100, the most frequent events were 'PONG' (50), "
+            "'PING' (50), emitted most by 'root/ping' (50), 'root/pong' (50).  The 1 event "
+            "still queued was dropped; exits and restarts were handled, and the tree runs on"
+        )
+        assert isinstance(excinfo.value, RuntimeError)
+        assert recorder.reports == [Dropped("PONG", (), None)]
+        assert tree.alive
+        assert tree.status() == {"root/ping": ("PING",), "root/pong": ("PONG",)}
+        assert tree.signal("NOBODY") == 0
+
+    def test_exits_past_the_bound_still_handled(self) -> None:
+        """Past the bound, queued deliveries are dropped but queued exits still restart."""
+        log: list[tuple[str, Any]] = []
+
+        def burst() -> Gen:
+            yield waitfor("GO")
+            yield emit("A")
+            yield emit("B")
+            raise RuntimeError("after the burst")
+
+        recorder = Recorder()
+        tree = gensup.start(
+            Supervisor("root", [w("r", logging_waiter, args=(log, "r", "A", "B")), w("s", burst)]),
+            observer=recorder,
+            max_deliveries=1,
+        )
+        recorder.clear()
+        with pytest.raises(TooManyDeliveries, match=r"'A' \(1\), emitted most by 'root/s' \(1\)"):
+            tree.signal("GO")
+        assert log == [("r", ("A",))]
+        assert recorder.lines() == ["stop root/s crash", "dropped 'B'", "start root/s"]
+        assert children(tree, "root") == [("r", "running", 1), ("s", "running", 2)]
+
+    def test_bound_counts_events_not_workers_reached(self) -> None:
+        """One emitted event that reaches many workers is one delivery."""
+        log: list[tuple[str, Any]] = []
+
+        def sender() -> Gen:
+            yield waitfor("GO")
+            yield emit("X")
+            yield from idle()
+
+        spec = Supervisor(
+            "root",
+            [w(f"r{i}", logging_waiter, args=(log, f"r{i}", "X")) for i in range(3)]
+            + [w("s", sender)],
+        )
+        tree = gensup.start(spec, max_deliveries=1)
+        assert tree.signal("GO") == 1
+        assert len(log) == 3
+
+    def test_start_past_the_bound_stops_the_tree(self) -> None:
+        """A loop that starts with the tree makes start raise, and stops the tree first."""
+
+        def server() -> Gen:
+            yield emit("PING")
+            yield from echo("PONG", "PING")
+
+        recorder = Recorder()
+        with pytest.raises(TooManyDeliveries):
+            gensup.start(
+                Supervisor("root", [*PING_PONG.children, w("server", server)]),
+                observer=recorder,
+                max_deliveries=10,
+            )
+        assert recorder.lines()[-4:] == [
+            "stop root/server shutdown",
+            "stop root/pong shutdown",
+            "stop root/ping shutdown",
+            "stop root shutdown",
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "error"),
+        [(0, InvalidSpec), (-5, InvalidSpec), (1.5, InvalidSpecType), (True, InvalidSpecType)],
+    )
+    def test_max_deliveries_checked(self, value: object, error: type[Exception]) -> None:
+        """max_deliveries must be an int >= 1."""
+        with pytest.raises(error, match="'max_deliveries' must be"):
+            gensup.start(Supervisor("root"), max_deliveries=value)  # type: ignore[arg-type]
+
+    def test_default_is_ten_million(self) -> None:
+        """The default bound is ten million deliveries."""
+        default = inspect.signature(gensup.start).parameters["max_deliveries"].default
+        assert default == 10_000_000
+
+
+# ---- What the tree calls out to: clock, sinks, driver ----
+
+
+class Breakable:
+    """A clock that raises TypeError once told to break."""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def now(self) -> float:
+        if self.broken:
+            raise TypeError("the clock broke")
+        return 0.0
+
+
+class TestBrokenCallouts:
+    def test_clock_class_rejected_at_start(self) -> None:
+        """A clock class passed for an instance is rejected by start, before anything starts."""
+        recorder = Recorder()
+        with pytest.raises(InvalidSpecType, match=r"pass an instance, such as VirtualClock\(\)"):
+            gensup.start(Supervisor("root", [w("a")]), clock=VirtualClock, observer=recorder)  # type: ignore[arg-type]
+        assert recorder.lines() == []
+
+    @pytest.mark.parametrize("reading", ["0", None, True, float("nan"), 1j])
+    def test_clock_must_read_a_number(self, reading: object) -> None:
+        """A clock whose now() returns anything but a real number is rejected by start."""
+
+        class Odd:
+            def now(self) -> object:
+                return reading
+
+        with pytest.raises(InvalidSpecType, match="must return a number of seconds"):
+            gensup.start(Supervisor("root"), clock=Odd())  # type: ignore[arg-type]
+
+    def test_clock_that_raises_at_start_rejected(self) -> None:
+        """A clock whose now() raises at start is rejected, chained to what it raised."""
+        clock = Breakable()
+        clock.broken = True
+        with pytest.raises(InvalidSpecType, match="the clock broke") as excinfo:
+            gensup.start(Supervisor("root"), clock=clock)
+        assert isinstance(excinfo.value.__cause__, TypeError)
+
+    def test_clock_failing_later_stops_the_tree(self) -> None:
+        """A clock that raises at a restart stops the tree cleanly, and signal raises its
+        error with a note: no crashed worker is left stopped in a tree still alive."""
+        closed: list[str] = []
+        clock = Breakable()
+        tree = gensup.start(
+            Supervisor(
+                "root",
+                [w("a"), w("b"), w("c", closes_into, args=(closed, "c"))],
+                strategy="one_for_one",
+            ),
+            clock=clock,
+            observer=(recorder := Recorder()),
+        )
+        recorder.clear()
+        clock.broken = True
+        with pytest.raises(TypeError, match="the clock broke") as excinfo:
+            tree.signal("CRASH")
+        assert "gensup: the tree 'root' stopped" in "\n".join(excinfo.value.__notes__)
+        assert not tree.alive
+        assert recorder.lines() == [
+            "stop root/a crash",
+            "stop root/b crash",
+            "stop root/c shutdown",
+            "stop root shutdown",
+        ]
+        assert closed == ["c"]
+        with pytest.raises(TreeStopped):
+            tree.signal("CRASH")
+
+    def test_sink_failing_stops_the_tree(self) -> None:
+        """A loguru sink that raises (catch=False) stops the tree; the observer still gets
+        every report, and the failures while stopping are counted in a second note."""
+
+        def sink(message: object) -> None:
+            raise OSError("disk full")
+
+        tree, recorder = boot(Supervisor("root", [w("a"), w("b")]))
+        sink_id = logger.add(sink, level="TRACE", catch=False)
+        try:
+            with pytest.raises(OSError, match="disk full") as excinfo:
+                crash(tree, "root/a")
+        finally:
+            logger.remove(sink_id)
+        notes = excinfo.value.__notes__
+        assert notes[0].startswith("gensup: the tree 'root' stopped")
+        assert notes[1].startswith("gensup: stopping it raised 2 more exception(s)")
+        assert not tree.alive
+        assert recorder.lines() == [
+            "stop root/a crash",
+            "stop root/b shutdown",
+            "stop root shutdown",
+        ]
+
+    def test_driver_failing_stops_the_tree(self) -> None:
+        """A driver callback that raises stops the tree, cancels the call it was given and
+        is told once that the tree stopped."""
+        told: list[str] = []
+
+        class Broken:
+            def call_started(self, pending: PendingCall) -> None:
+                told.append("started")
+                raise RuntimeError("no event loop")
+
+            def call_cancelled(self, pending: PendingCall) -> None:
+                told.append("cancelled")
+
+            def deadline_changed(self, deadline: float) -> None:
+                told.append("deadline")
+
+            def tree_stopped(self) -> None:
+                told.append("stopped")
+
+        async def fetch() -> None:
+            """Never awaited here."""
+
+        def caller() -> Gen:
+            yield waitfor("GO")
+            yield call(fetch)
+
+        recorder = Recorder()
+        tree = gensup.start(
+            Supervisor("root", [w("c", caller), w("d", idle)]), driver=Broken(), observer=recorder
+        )
+        recorder.clear()
+        with pytest.raises(RuntimeError, match="no event loop"):
+            tree.signal("GO")
+        assert told == ["started", "cancelled", "stopped"]
+        assert not tree.alive
+        assert tree.pending_calls() == ()
+        assert recorder.lines() == [
+            "stop root/d shutdown",
+            "stop root/c shutdown",
+            "stop root shutdown",
+        ]
+
+    def test_reentrant_call_from_a_driver_stops_the_tree(self) -> None:
+        """A driver that calls a mutating method gets ReentrantCall; escaping the engine
+        midway, it stops the tree like any error of a callout."""
+        holder: list[Tree] = []
+
+        class Meddler:
+            def call_started(self, pending: PendingCall) -> None:
+                holder[0].signal("X")
+
+            def call_cancelled(self, pending: PendingCall) -> None:
+                pass
+
+            def deadline_changed(self, deadline: float) -> None:
+                pass
+
+            def tree_stopped(self) -> None:
+                pass
+
+        async def fetch() -> None:
+            """Never awaited here."""
+
+        def caller() -> Gen:
+            yield waitfor("GO")
+            yield call(fetch)
+
+        tree = gensup.start(Supervisor("root", [w("c", caller)]), driver=Meddler())
+        holder.append(tree)
+        with pytest.raises(ReentrantCall):
+            tree.signal("GO")
+        assert not tree.alive
+
+    def test_keyboard_interrupt_while_stopping_wins(self) -> None:
+        """A KeyboardInterrupt from a finally block, while the tree stops after a callout
+        failed, is what propagates, chained to that failure."""
+
+        def interrupts_on_close() -> Gen:
+            try:
+                yield from idle()
+            finally:
+                raise KeyboardInterrupt
+
+        clock = Breakable()
+        tree = gensup.start(Supervisor("root", [w("a"), w("k", interrupts_on_close)]), clock=clock)
+        clock.broken = True
+        with pytest.raises(KeyboardInterrupt) as excinfo:
+            crash(tree, "root/a")
+        assert isinstance(excinfo.value.__context__, TypeError)
+        assert not tree.alive
+
+    REFUSALS: ClassVar[list[tuple[str, Callable[[Tree], object], type[Exception]]]] = [
+        ("signal to nowhere", lambda tree: tree.signal("X", to="root/nope"), ChildNotFound),
+        ("unhashable signal", lambda tree: tree.signal(["X"]), TypeError),
+        ("start_child spec", lambda tree: tree.start_child("root", "w"), InvalidSpec),  # type: ignore[arg-type]
+        ("start_child twice", lambda tree: tree.start_child("root", w("a")), ChildAlreadyStarted),
+        ("terminate nowhere", lambda tree: tree.terminate_child("root/nope"), ChildNotFound),
+        ("restart running", lambda tree: tree.restart_child("root/a"), ChildRunning),
+        ("delete running", lambda tree: tree.delete_child("root/a"), ChildRunning),
+    ]
+
+    @pytest.mark.parametrize(
+        ("name", "call", "error"), REFUSALS, ids=[name for name, _, _ in REFUSALS]
+    )
+    def test_refusals_leave_the_tree_running(
+        self, name: str, call: Callable[[Tree], object], error: type[Exception]
+    ) -> None:
+        """An error a call raises on purpose, before changing anything, leaves the tree
+        running as it was."""
+        tree, recorder = boot(Supervisor("root", [w("a")]))
+        with pytest.raises(error):
+            call(tree)
+        assert tree.alive
+        assert recorder.lines() == []
+        assert children(tree, "root") == [("a", "running", 1)]
+        assert crash(tree, "root/a") == 1
+
+
 # ---- Reentrancy ----
 
 
@@ -2217,6 +2668,45 @@ class TestReentrantCall:
         assert isinstance(errors[0], ReentrantCall)
         assert tree.alive
         assert children(tree, "root") == [("other", "running", 1)]
+
+    def test_from_another_thread(self) -> None:
+        """A mutating call from a second thread while the first is in a call raises
+        ReentrantCall saying so: two threads, and the tree is not thread-safe."""
+        inside, done = threading.Event(), threading.Event()
+        errors: list[BaseException] = []
+        holder: list[Tree] = []
+
+        def blocker() -> Gen:
+            yield waitfor("GO")
+            inside.set()
+            done.wait(30)
+            yield from idle()
+
+        def meddle() -> None:
+            inside.wait(30)
+            try:
+                holder[0].signal("X")
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                done.set()
+
+        tree, recorder = boot(Supervisor("root", [w("b", blocker)]))
+        holder.append(tree)
+        other = threading.Thread(target=meddle, name="meddler")
+        other.start()
+        assert tree.signal("GO") == 1
+        other.join(30)
+        assert len(errors) == 1
+        assert isinstance(errors[0], ReentrantCall)
+        message = str(errors[0])
+        assert message.startswith(
+            "Tree.signal() was called from thread 'meddler' while thread "
+            f"{threading.current_thread().name!r} was in a call to the tree: "
+            "a tree is not thread-safe."
+        )
+        assert "signal_threadsafe" in message
+        assert recorder.lines() == []
 
     def test_read_only_calls_allowed_inside(self) -> None:
         """status, which_children, count_children and format work from inside a worker."""

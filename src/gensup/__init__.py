@@ -37,6 +37,7 @@ from ._errors import (
     ReentrantCall,
     StartFailed,
     SupervisorGaveUp,
+    TooManyDeliveries,
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
@@ -76,6 +77,7 @@ __all__ = [
     "Strategy",
     "Supervisor",
     "SupervisorGaveUp",
+    "TooManyDeliveries",
     "Tree",
     "TreeStopped",
     "VirtualClock",

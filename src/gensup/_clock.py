@@ -24,6 +24,10 @@ class Clock(Protocol):
     Example:
         >>> isinstance(VirtualClock(), Clock)
         True
+
+    `gensup.start` reads a clock once and refuses it unless it gets a real
+    number.  A clock that raises later, while the tree uses it, stops the
+    tree: see `gensup.Tree`.
     """
 
     def now(self) -> float:

@@ -284,6 +284,14 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
     delivery is over: to every worker of the subtree at path ``to`` (the whole
     tree when ``None``) that was started before the emit and waits for it.
 
+    The path is checked when the worker yields the command, against the
+    tree's specs: one that names no child (a typo, an empty part) raises
+    `ChildNotFound` at the ``yield``, naming the children that are there, as
+    Erlang's send to an unregistered name raises ``badarg``; uncaught, it
+    crashes the worker.  A child that is merely not running (stopped,
+    restarting, below a stopped supervisor) is a valid target: the event
+    reaches nobody there and is reported dropped.
+
     Args:
         event: A hashable event.
         *args: Arguments that receivers get after the event.

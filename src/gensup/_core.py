@@ -27,10 +27,12 @@ belongs to one incarnation of one child: stopping a child cancels them first.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import inspect
 import random
-from collections import deque
+import sys
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, Literal
 
@@ -41,7 +43,7 @@ from ._backoff import Backoff, delay
 from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock
 from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, _TimedWaitFor
-from ._errors import InvalidCommand
+from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
@@ -49,10 +51,15 @@ from ._spec import ChildSpec, Restart, Supervisor, Worker
 from ._timers import Schedule, Timer
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
-__all__ = ["Core", "Observer"]
+__all__ = ["MAX_DELIVERIES", "Core", "Observer"]
 
 #: A callable that receives every lifecycle report, synchronously.
 Observer = Callable[[Report], object]
+
+#: How many emitted events one call may deliver by default (`gensup.start`'s
+#: ``max_deliveries``): enough for any real cascade, and reached in seconds
+#: by an endless emit loop.
+MAX_DELIVERIES: Final = 10_000_000
 
 _RUNNING: Final = ChildState.RUNNING
 _STOPPED: Final = ChildState.STOPPED
@@ -75,7 +82,7 @@ _RETURNED: Final = object()
 _FIRST: Final = object()
 
 # Kinds of queued follow-ups.
-_DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp)
+_DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp, the worker that emitted it)
 _EXIT: Final = 1  # (_EXIT, node, seq, reason)
 _RETRY: Final = 2  # (_RETRY, sup, sup_seq, node)
 _TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), no delay)
@@ -92,7 +99,8 @@ _TIMED_OUT: Final = (TIMEOUT,)
 
 # Generators that kept yielding while being closed.  They are kept alive here,
 # rather than dropped, because the interpreter would otherwise try to close
-# them once more when collecting them and report the failure as unraisable.
+# them once more when collecting them and report the failure as unraisable;
+# `_let_go` lets them go quietly at exit.
 _UNKILLABLE: Final[list[Generator[Any, Any, Any]]] = []
 
 
@@ -194,8 +202,10 @@ class Core:
         observer: Observer | None = None,
         seed: int | str | bytes | None = None,
         driver: Driver | None = None,
+        max_deliveries: int = MAX_DELIVERIES,
     ) -> None:
         """Build a tree that is not started yet; use `gensup.start` instead."""
+        self._max_deliveries = max_deliveries
         self._clock: Clock = MonotonicClock() if clock is None else clock
         self._observer = observer
         self._driver = driver
@@ -219,8 +229,9 @@ class Core:
         self._seq = 0
         # Invariant: the `seq` of the latest start attempt (0 before any).
         self._last_start = 0
-        # Invariant: true while a mutating call runs (workers and observers run only then).
-        self._busy = False
+        # Invariant: while a mutating call runs (workers and observers run only
+        # then), the id of its thread (threading.get_ident(), never 0); else 0.
+        self._busy: int = 0
         self._alive = False
         # Set when the root gives up; the call that caused it raises.
         self._gave_up = False
@@ -231,6 +242,14 @@ class Core:
         # finally block while it was being closed, to raise once the closing
         # is over.
         self._interrupt: BaseException | None = None
+        # Invariant: a list only while Tree._abort stops the tree after an
+        # error; what the clock, sinks and driver raised again meanwhile.
+        self._salvage: list[Exception] | None = None
+        # The error a signal's delivery raised on purpose, before changing
+        # anything (an unhashable event): Tree._abort lets the tree go on.
+        self._refused: BaseException | None = None
+        # Invariant: true once the driver was told that the tree stopped.
+        self._halted = False
 
     # ---- Paths ----
 
@@ -257,16 +276,78 @@ class Core:
             return None, "the tree is not running"
         return node, ""
 
+    def _no_child(self, path: str) -> str:
+        """Why ``path`` names no child of the tree's specs; "" when it names one.
+
+        An emit's target is checked against specs, not against what runs: a
+        child that is stopped or restarting, or below a supervisor that is not
+        running, is still a child (an event sent to it is dropped); a typo is
+        not.  A running supervisor's children are its nodes (those added by
+        `start_child` included) and its spec's; a stopped one's, its spec's.
+        """
+        parts = path.split("/")
+        if "" in parts:
+            return f"{path!r} has an empty part; paths are ids joined by '/', as 'root/pool/a'"
+        spec: ChildSpec = self._spec
+        if parts[0] != spec.id:
+            return f"paths start with the root's id {spec.id!r} (got {path!r})"
+        node: _Node | None = self._root
+        for depth, part in enumerate(parts[1:], 1):
+            if type(spec) is not Supervisor:
+                here = "/".join(parts[:depth])
+                return f"{here!r} is a worker: it has no child {part!r}"
+            by_id = node.by_id if type(node) is _SupNode else {}
+            node = by_id.get(part)
+            if node is not None:
+                spec = node.spec
+                continue
+            for child in spec.children:
+                if child.id == part:
+                    spec = child
+                    break
+            else:
+                here = "/".join(parts[:depth])
+                ids = dict.fromkeys([*by_id, *(child.id for child in spec.children)])
+                listed = ", ".join(map(repr, ids)) or "none"
+                return f"{here!r} has no child {part!r} (its children: {listed})"
+        return ""
+
     # ---- Reports ----
 
     def _report(self, report: Report, incarnation: int | None = None) -> None:
-        _log.log_report(report, incarnation)
+        try:
+            _log.log_report(report, incarnation)
+        except Exception as exc:
+            # A sink added with catch=False raised: the observer still gets
+            # the report, then the sink's error goes on (see _failed).
+            self._observe(report)
+            self._failed(exc)
+            return
+        if self._observer is not None:
+            self._observe(report)
+
+    def _observe(self, report: Report) -> None:
         observer = self._observer
         if observer is not None:
             try:
                 observer(report)
             except Exception as exc:
-                _log.log_observer_error(report, exc)
+                try:
+                    _log.log_observer_error(report, exc)
+                except Exception as again:
+                    self._failed(again)
+
+    def _failed(self, exc: Exception) -> None:
+        """Something the tree calls out to (a sink, the driver) raised ``exc``.
+
+        It propagates, and the call fails (see `Tree._abort`), unless the tree
+        is being stopped after such an error already: then it is kept for the
+        note on that error, and the stop goes on.
+        """
+        salvage = self._salvage
+        if salvage is None:
+            raise exc
+        salvage.append(exc)
 
     def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None:
         self._dropped += 1
@@ -287,7 +368,14 @@ class Core:
     ) -> int:
         """Resume the workers under ``target`` that wait for ``event``; return how many."""
         waiting = self._waiting
-        waiters = waiting.get(event)
+        try:
+            waiters = waiting.get(event)
+        except TypeError:
+            error = _unhashable(event)
+            if error is None:
+                raise  # from the event's own __eq__ or __hash__
+            self._refused = error  # raised before any change: the tree goes on
+            raise error from None
         if not waiters:
             return 0
         batch: dict[_WorkerNode, None] | list[_WorkerNode]
@@ -374,10 +462,17 @@ class Core:
                     wait(self._waiting, node, command.events)  # type: ignore[attr-defined]
                     return None
                 if cls is Emit:
-                    self._seq += 1
-                    self._queue.append(
-                        (_DELIVER, command.event, command.args, command.to, self._seq)  # type: ignore[attr-defined]
-                    )
+                    to = command.to  # type: ignore[attr-defined]
+                    if to is not None and (why := self._no_child(to)):
+                        # As Erlang's send to an unregistered name: badarg, here.
+                        throw = ChildNotFound(
+                            f"worker {node.path!r} yielded {command!r}: no child at {to!r}: {why}"
+                        )
+                    else:
+                        self._seq += 1
+                        self._queue.append(
+                            (_DELIVER, command.event, command.args, to, self._seq, node)  # type: ignore[attr-defined]
+                        )
                 elif cls is _TimedWaitFor:
                     events = command.events  # type: ignore[attr-defined]
                     wait(self._waiting, node, events)
@@ -462,6 +557,10 @@ class Core:
 
     def _drain(self) -> None:
         queue = self._queue
+        # Deliveries left before this drain gives up on an endless emit loop;
+        # the last _SAMPLE of them are noted, to name the loop in the error.
+        budget = self._max_deliveries
+        runaway: _Runaway | None = None
         while queue and self._interrupt is None:
             if not self._alive:
                 self._drop_queue()
@@ -469,7 +568,18 @@ class Core:
             item = queue.popleft()
             kind = item[0]
             if kind == _DELIVER:
-                _, event, args, to, stamp = item
+                budget -= 1
+                if budget < _SAMPLE:
+                    if runaway is None:
+                        runaway = _Runaway()
+                    if budget < 0:
+                        # Exits, retries and timers still run, so the tree
+                        # settles; what is delivered stops here.
+                        runaway.dropped += 1
+                        self._drop(item[1], item[2], item[3])
+                        continue
+                    runaway.note(item[1], item[5])
+                _, event, args, to, stamp, _by = item
                 target: _Node | None = None
                 if to is not None:
                     target, _why = self._find(to)
@@ -496,6 +606,9 @@ class Core:
             else:
                 self._fire(item[1])
         self._raise_interrupt()
+        if budget < 0:
+            assert runaway is not None
+            raise runaway.error(self._max_deliveries)
 
     def _raise_interrupt(self) -> None:
         interrupt = self._interrupt
@@ -1009,17 +1122,58 @@ class Core:
         del self._calls[pending.id]
         driver = self._driver
         if driver is not None:
-            driver.call_cancelled(pending)
+            try:
+                driver.call_cancelled(pending)
+            except Exception as exc:
+                self._failed(exc)
 
     def _halt(self) -> None:
-        """The tree is no longer alive: nothing stays scheduled; the driver is told."""
+        """The tree is no longer alive: nothing stays scheduled; the driver is told, once."""
         self._alive = False
         self._timers.clear()
         for node in list(self._calls.values()):
             self._cancel_call(node)
         driver = self._driver
-        if driver is not None:
-            driver.tree_stopped()
+        if driver is not None and not self._halted:
+            self._halted = True
+            try:
+                driver.tree_stopped()
+            except Exception as exc:
+                self._failed(exc)
+
+
+# How many of the deliveries before max_deliveries `_Runaway` looks at.
+_SAMPLE: Final = 1000
+
+
+class _Runaway:
+    """The last deliveries of a drain that passed max_deliveries, to say which
+    events and which workers kept it going."""
+
+    __slots__ = ("dropped", "emitters", "events")
+
+    def __init__(self) -> None:
+        self.events: Counter[Hashable] = Counter()
+        self.emitters: Counter[_WorkerNode] = Counter()
+        # Invariant: the deliveries dropped since the bound was passed.
+        self.dropped = 0
+
+    def note(self, event: Hashable, emitter: _WorkerNode) -> None:
+        self.events[event] += 1
+        self.emitters[emitter] += 1
+
+    def error(self, limit: int) -> TooManyDeliveries:
+        sample = sum(self.events.values())
+        events = ", ".join(f"{event!r} ({n})" for event, n in self.events.most_common(3))
+        emitters = ", ".join(f"{node.path!r} ({n})" for node, n in self.emitters.most_common(3))
+        n = self.dropped
+        dropped = "1 event still queued was" if n == 1 else f"{n:,} events still queued were"
+        return TooManyDeliveries(
+            f"more than {limit:,} emitted events were delivered in one call (max_deliveries): "
+            f"an endless emit loop?  Of the last {sample:,}, the most frequent events were "
+            f"{events}, emitted most by {emitters}.  The {dropped} dropped; exits and "
+            f"restarts were handled, and the tree runs on"
+        )
 
 
 def _bury(gen: Generator[Any, Any, Any]) -> None:
@@ -1029,7 +1183,50 @@ def _bury(gen: Generator[Any, Any, Any]) -> None:
             gen.close()
         if inspect.getgeneratorstate(gen) != inspect.GEN_SUSPENDED:
             return
+    if not _UNKILLABLE:
+        atexit.register(_let_go)
     _UNKILLABLE.append(gen)
+
+
+def _let_go() -> None:
+    """At exit, drop the generators that `_bury` kept, without the interpreter
+    printing "Exception ignored in: <generator ...>" for each.
+
+    Dropping one makes the interpreter close it once more; it yields again, and
+    the failure goes to `sys.unraisablehook`.  The tree has reported it killed
+    already, so only that report, of that generator, is held back: anything
+    else goes to the hook as usual.  A generator that something else still
+    refers to is not collected here, and is none of the tree's business.
+    """
+    hook = sys.unraisablehook
+    dropping = 0
+
+    def quiet(unraisable: Any) -> None:
+        if id(unraisable.object) != dropping or unraisable.exc_type is not RuntimeError:
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        while _UNKILLABLE:
+            gen = _UNKILLABLE.pop()
+            dropping = id(gen)
+            del gen  # closed here, while `dropping` names it
+    finally:
+        sys.unraisablehook = hook
+
+
+def _unhashable(event: object) -> TypeError | None:
+    """The error, with `emit`'s message, for an event that is not hashable.
+
+    Asked only once looking the event up has failed: a signal does not hash
+    its event twice.  Emitted events were checked by `emit` already, so only
+    a signal's can fail here.
+    """
+    try:
+        hash(event)
+    except TypeError:
+        return TypeError(f"Tree.signal(): the event must be hashable (got {event!r})")
+    return None
 
 
 def _user_traceback(exc: BaseException) -> BaseException:

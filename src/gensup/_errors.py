@@ -20,6 +20,7 @@ __all__ = [
     "ReentrantCall",
     "StartFailed",
     "SupervisorGaveUp",
+    "TooManyDeliveries",
     "TreeStopped",
 ]
 
@@ -114,9 +115,48 @@ class SupervisorGaveUp(GensupError, RuntimeError):
 
 
 class ReentrantCall(GensupError, RuntimeError):
-    """A mutating ``Tree`` method was called from inside a worker or an observer.
+    """A mutating ``Tree`` method was called while another one was running.
 
-    Workers change the tree only through commands: yield ``emit(...)``.
+    Either from inside the tree (a worker, an observer, a driver): workers
+    change the tree only through commands, so yield ``emit(...)``.  Or from
+    a second thread, which the message says: a tree is not thread-safe, so
+    call it from one thread, or hold one lock around every call to it.  The
+    check is cheap rather than airtight: two threads that enter at the same
+    instant may both get in, so do not rely on it as a lock.
+    """
+
+
+class TooManyDeliveries(GensupError, RuntimeError):
+    """One call delivered more emitted events than ``max_deliveries``.
+
+    Workers that emit events at each other without end (a PING answered by a
+    PONG answered by a PING...) would otherwise keep the call from ever
+    returning.  Past the bound (`gensup.start`'s ``max_deliveries``, ten
+    million by default), the events still queued and any emitted after are
+    reported dropped, while exits and restarts are handled as usual, so the
+    tree settles and runs on; then the call raises this.  The message names
+    the events most delivered towards the end, and the workers that emitted
+    them most.
+
+    Example:
+        >>> import gensup
+        >>> from gensup import Supervisor, Worker, emit, waitfor
+        >>> def echo(hear, say):
+        ...     while True:
+        ...         yield waitfor(hear)
+        ...         yield emit(say)
+        >>> spec = Supervisor(
+        ...     "root", [Worker("ping", echo, args=("PING", "PONG")),
+        ...              Worker("pong", echo, args=("PONG", "PING"))]
+        ... )
+        >>> with gensup.start(spec, max_deliveries=1000) as tree:
+        ...     try:
+        ...         tree.signal("PING")
+        ...     except TooManyDeliveries as error:
+        ...         print(str(error).split(":")[0])
+        ...     tree.alive
+        more than 1,000 emitted events were delivered in one call (max_deliveries)
+        True
     """
 
 

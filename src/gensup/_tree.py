@@ -7,7 +7,11 @@ Each public call checks its input, does its work through the engine
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
+import threading
 from collections.abc import Generator, Hashable, Iterator
+from threading import get_ident
 from typing import Any, Final
 
 from ._calls import Driver, PendingCall
@@ -18,6 +22,7 @@ from ._core import (
     _RESTARTING,
     _RUNNING,
     _STOPPED,
+    MAX_DELIVERIES,
     Core,
     Observer,
     _kind,
@@ -32,6 +37,7 @@ from ._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    GensupError,
     InvalidSpec,
     InvalidSpecType,
     ReentrantCall,
@@ -67,11 +73,24 @@ class Tree(Core):
     workers emit meanwhile and the restarts of workers that end meanwhile are
     handled, in order, before it returns.  Calling one of them from inside a
     worker or an observer raises `ReentrantCall`: workers act through
-    commands (``yield emit(...)``).  The read-only calls (`status`,
-    `which_children`, `count_children`, `format`) may be called anywhere.
+    commands (``yield emit(...)``).  So does calling one from a second thread
+    while another runs: a tree is not thread-safe.  The read-only calls
+    (`status`, `which_children`, `count_children`, `format`) may be called
+    anywhere.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
+
+    When a call fails: an error raised by its checks (`ChildNotFound`,
+    `ChildRunning`, `InvalidSpec`, a `TypeError` for an unhashable event...)
+    comes before it changes anything, and the tree goes on.  Workers'
+    exceptions never fail a call: they are crashes, which supervisors handle.
+    But if something the tree calls out to (its clock, a loguru sink added
+    with ``catch=False``, its driver) raises while a call is changing the
+    tree, the tree cannot go on consistently: it stops as `stop` stops it
+    (every child closed, last started first, every report made) and the call
+    raises that same exception, with a note saying that the tree stopped.  A
+    ``KeyboardInterrupt`` stops the tree in the same way.
     """
 
     # ---- Public: lifecycle ----
@@ -79,7 +98,7 @@ class Tree(Core):
     @property
     def alive(self) -> bool:
         """Whether the tree runs: false after `stop`, a give-up of the root,
-        or an auto-shutdown of the root."""
+        an auto-shutdown of the root, or an error that stopped it."""
         return self._alive
 
     @property
@@ -94,7 +113,7 @@ class Tree(Core):
 
     def _start(self) -> None:
         root = self._root
-        self._busy = True
+        self._busy = get_ident()
         try:
             ok = self._run(self._start_sup(root))
             if ok:
@@ -103,7 +122,7 @@ class Tree(Core):
                 self._halt()
             self._drain()
         except BaseException as exc:
-            self._abort(exc)
+            self._abort(exc, starting=True)
             raise
         finally:
             self._busy = False
@@ -121,12 +140,13 @@ class Tree(Core):
         `stop` on a tree that is no longer alive does nothing.
 
         Raises:
-            ReentrantCall: called from inside a worker or an observer.
+            ReentrantCall: called from inside a worker or an observer, or
+                from a second thread while another call runs.
         """
         self._check_not_busy("stop")
         if not self._alive:
             return
-        self._busy = True
+        self._busy = get_ident()
         try:
             self._stop(self._root)
             self._halt()
@@ -172,15 +192,19 @@ class Tree(Core):
             How many workers the event itself reached (not counting emitted events).
 
         Raises:
+            TypeError: ``event`` is not hashable.
             ChildNotFound: ``to`` names no child of the running tree.
             SupervisorGaveUp: the root gave up while this call ran.
-            ReentrantCall: called from inside a worker or an observer.
+            TooManyDeliveries: workers emitted more than ``max_deliveries``
+                events in this call (see `gensup.start`).
+            ReentrantCall: called from inside a worker or an observer, or
+                from a second thread while another call runs.
         """
         if self._busy:
-            raise ReentrantCall(_REENTRANT.format(name="signal"))
+            raise self._reentrant("signal")
         if not self._alive:
             raise TreeStopped(_STOPPED_MSG.format(name="signal"))
-        self._busy = True
+        self._busy = get_ident()
         try:
             if to is None:
                 reached = self._deliver(event, args, None, None)
@@ -261,12 +285,15 @@ class Tree(Core):
 
         Raises:
             SupervisorGaveUp: the root gave up while a timer fired.
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            TooManyDeliveries: what a timer caused passed ``max_deliveries``
+                (the later timers fire at the next call).
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         self._check_not_busy("fire_due")
         if not self._alive:
             return 0
-        self._busy = True
+        self._busy = get_ident()
         fired = 0
         try:
             fire = self._fire
@@ -335,7 +362,8 @@ class Tree(Core):
 
         Raises:
             SupervisorGaveUp: the root gave up while this call ran.
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         return self._settle(call, value, None, "complete_call")
 
@@ -351,7 +379,8 @@ class Tree(Core):
         Raises:
             TypeError: ``error`` is not an exception instance.
             SupervisorGaveUp: the root gave up while this call ran.
-            ReentrantCall: called from inside a worker, an observer or a driver.
+            ReentrantCall: called from inside a worker, an observer or a
+                driver, or from a second thread while another call runs.
         """
         if not isinstance(error, BaseException):
             raise TypeError(
@@ -616,7 +645,21 @@ class Tree(Core):
 
     def _check_not_busy(self, name: str) -> None:
         if self._busy:
-            raise ReentrantCall(_REENTRANT.format(name=name))
+            raise self._reentrant(name)
+
+    def _reentrant(self, name: str) -> ReentrantCall:
+        """The error for a mutating call made while one runs: from inside the
+        tree (a worker, an observer, a driver), or from another thread."""
+        owner = self._busy
+        me = get_ident()
+        if owner == me:
+            return ReentrantCall(_REENTRANT.format(name=name))
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
+        return ReentrantCall(
+            _THREADED.format(
+                name=name, me=names.get(me, me), owner=names.get(owner, "another thread")
+            )
+        )
 
     @contextlib.contextmanager
     def _mutation(self, name: str) -> Iterator[None]:
@@ -640,17 +683,54 @@ class Tree(Core):
         self._check_not_busy(name)
         if not self._alive:
             raise TreeStopped(_STOPPED_MSG.format(name=name))
-        self._busy = True
+        self._busy = get_ident()
 
-    def _abort(self, exc: BaseException) -> None:
-        """A call is failing: if with a BaseException (Ctrl-C), stop the tree first."""
-        self._queue.clear()
-        if isinstance(exc, Exception):
+    def _abort(self, exc: BaseException, *, starting: bool = False) -> None:
+        """A call is failing with ``exc``: the tree goes on, or stops first.
+
+        A refusal leaves the tree consistent: a `GensupError` raised on
+        purpose, by the call's own checks before it changed anything (such as
+        `ChildNotFound`) or once the queue is drained (`TooManyDeliveries`),
+        or a signal's unhashable event.  The tree goes on, unless it is
+        ``starting``: `gensup.start` raises, so nobody could stop it.
+        Anything else stopped the engine midway.  It did not come from a
+        worker, whose exceptions are crashes; it came from something the tree
+        calls out to (its clock, a loguru sink, its driver) or it is a
+        KeyboardInterrupt.  The tree cannot go on consistently then: it is
+        stopped as `stop` stops it, and ``exc`` propagates, with a note if it
+        is an `Exception`.
+        """
+        refused, self._refused = self._refused, None
+        refusal = exc is refused or (
+            isinstance(exc, GensupError) and not isinstance(exc, ReentrantCall)
+        )
+        if refusal and not starting:
+            self._queue.clear()
             return
-        if self._root.state is _RUNNING:
-            self._stop(self._root)
-        self._halt()
-        self._interrupt = None  # `exc` is what propagates
+        again: list[Exception] = []
+        self._salvage = again  # sinks and the driver may fail again: noted, not raised
+        try:
+            if self._root.state is _RUNNING:
+                self._stop(self._root)
+        finally:
+            self._halt()
+            self._drop_queue()
+            self._salvage = None
+        interrupt, self._interrupt = self._interrupt, None
+        if not isinstance(exc, Exception):
+            return  # a KeyboardInterrupt says enough
+        if not refusal:
+            exc.add_note(
+                f"gensup: the tree {self._root.path!r} stopped (every child closed, last "
+                f"started first): this was raised inside it, while a call to it was changing it"
+            )
+        if again:
+            exc.add_note(
+                f"gensup: stopping it raised {len(again)} more exception(s), ignored; "
+                f"the first: {again[0]!r}"
+            )
+        if interrupt is not None:
+            raise interrupt  # a worker's finally block raised it while closing: it wins
 
     def _raise_if_gave_up(self) -> None:
         if self._gave_up:
@@ -712,6 +792,11 @@ _REENTRANT: Final = (
     "Tree.{name}() was called from inside a worker or an observer; workers change "
     "the tree only through commands: yield emit(event, *args, to=path) instead"
 )
+_THREADED: Final = (
+    "Tree.{name}() was called from thread {me!r} while thread {owner!r} was in a call to "
+    "the tree: a tree is not thread-safe.  Call it from one thread, or hold one lock "
+    "around every call to it (with gensup.aio, other threads use signal_threadsafe)"
+)
 _STOPPED_MSG: Final = "Tree.{name}(): the tree is not running (it was stopped or gave up)"
 
 
@@ -722,6 +807,7 @@ def start(
     observer: Observer | None = None,
     seed: int | str | bytes | None = None,
     driver: Driver | None = None,
+    max_deliveries: int = MAX_DELIVERIES,
 ) -> Tree:
     """Start a supervision tree from its root spec and return it running.
 
@@ -750,19 +836,29 @@ def start(
         driver: What carries out timers and calls for real (`gensup.aio`
             passes one); without it, calls stay pending and timers fire when
             `Tree.fire_due` is called, or as a `VirtualClock` advances.
+        max_deliveries: How many emitted events one call may deliver (ten
+            million by default): past it, workers that emit at each other
+            without end are taken for a loop, the rest is dropped and the
+            call raises `TooManyDeliveries`.  A timer fired by `fire_due`
+            counts as a call of its own.
 
     Raises:
-        InvalidSpec: ``spec`` is not a Supervisor spec.
+        InvalidSpec: ``spec`` is not a Supervisor spec, or an option is not
+            what it should be: ``clock`` must have a ``now()`` that returns a
+            number (it is read once, here; a clock class where an instance
+            belongs fails here rather than at the first restart).
         StartFailed: a child failed to start; chained to its exception.
         SupervisorGaveUp: the root gave up while handling what starting caused.
+        TooManyDeliveries: what starting caused passed ``max_deliveries``
+            (the tree is stopped, since nobody gets it).
     """
     if not isinstance(spec, Supervisor):
         raise InvalidSpecType(
             f"gensup.start: the root must be a Supervisor spec (got {spec!r}); "
             f"wrap a worker in Supervisor('root', [worker])"
         )
-    if clock is not None and not callable(getattr(clock, "now", None)):
-        raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
+    if clock is not None:
+        _check_clock(clock)
     if observer is not None and not callable(observer):
         raise InvalidSpecType(f"gensup.start: 'observer' must be callable (got {observer!r})")
     if seed is not None and not isinstance(seed, (int, str, bytes)):
@@ -779,7 +875,20 @@ def start(
             f"gensup.start: the root supervisor {spec.id!r} has a 'backoff', which means "
             f"nothing: the root has no supervisor to restart it"
         )
-    tree = Tree(spec, clock=clock, observer=observer, seed=seed, driver=driver)
+    if isinstance(max_deliveries, bool) or not isinstance(max_deliveries, int):
+        raise InvalidSpecType(
+            f"gensup.start: 'max_deliveries' must be an int (got {max_deliveries!r})"
+        )
+    if max_deliveries < 1:
+        raise InvalidSpec(f"gensup.start: 'max_deliveries' must be >= 1 (got {max_deliveries!r})")
+    tree = Tree(
+        spec,
+        clock=clock,
+        observer=observer,
+        seed=seed,
+        driver=driver,
+        max_deliveries=max_deliveries,
+    )
     if isinstance(clock, VirtualClock):
         clock._attach(tree)
     tree._start()
@@ -787,3 +896,26 @@ def start(
 
 
 _DRIVER_METHODS: Final = ("call_started", "call_cancelled", "deadline_changed", "tree_stopped")
+
+
+def _check_clock(clock: object) -> None:
+    """A clock is an object whose now() returns a number: read it once to know."""
+    now = getattr(clock, "now", None)
+    if not callable(now):
+        raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
+    try:
+        reading = now()
+    except Exception as exc:
+        hint = (
+            f"; pass an instance, such as {clock.__name__}(), not the class"
+            if isinstance(clock, type)
+            else ""
+        )
+        raise InvalidSpecType(
+            f"gensup.start: 'clock': {clock!r}.now() raised {exc!r}{hint}"
+        ) from exc
+    if isinstance(reading, bool) or not isinstance(reading, numbers.Real) or math.isnan(reading):
+        raise InvalidSpecType(
+            f"gensup.start: 'clock': its now() must return a number of seconds "
+            f"(got {reading!r} from {clock!r})"
+        )
