@@ -32,7 +32,7 @@ from ._records import ChildInfo, ChildKind, ChildState
 from ._spec import AutoShutdown, Supervisor, Worker
 from ._tree import Tree
 
-__all__ = ["mermaid", "text"]
+__all__ = ["mermaid", "svg", "text"]
 
 _RUNNING: Final = ChildState.RUNNING
 _STOPPED: Final = ChildState.STOPPED
@@ -341,3 +341,51 @@ def mermaid(subject: Supervisor | Tree) -> str:
     )
     out.extend(_classes(rows))
     return "\n".join(out)
+
+
+# ---- The SVG picture ----
+
+
+def svg(subject: Supervisor | Tree) -> str:
+    """Draw a spec or a running tree as an SVG picture, top down, with no dependency.
+
+    Example:
+        >>> from gensup import Supervisor, Worker, render, waitfor
+        >>> def idle():
+        ...     yield waitfor("PING")
+        >>> spec = Supervisor("root", [Worker("a", idle, restart="temporary")])
+        >>> picture = render.svg(spec)
+        >>> print(picture.splitlines()[1])
+        <title>supervision tree root</title>
+
+    The picture shows what `text` shows, in boxes laid out as a tree:
+    supervisors are square boxes with a thick border, with their strategy
+    and intensity; workers are rounded.  Every child shows its restart type
+    and, if it has one, its restart backoff.  For a running tree, each box
+    is coloured by the child's state (green ``running``, dashed amber
+    ``restarting``, dashed grey ``stopped``) and shows its incarnation with
+    the restarts it counts (``running #3 · 2 restarts``) and what a worker
+    waits for.  Hovering over a box shows its path and the same facts in
+    full (long lines are cut short in the box).
+
+    The document is self-contained: put it in a ``.svg`` file, in an HTML
+    page (the docs inline it, so it works offline and under a strict content
+    security policy), or let Jupyter show it (a `Supervisor` spec and a
+    `gensup.Tree` display themselves with it).  Text and lines take the
+    colour of the surrounding text, so it reads on light and dark pages.
+    The same subject always gives the same bytes.  Trees thousands of levels
+    deep or wide are drawn (without recursion).
+
+    Args:
+        subject: The root `Supervisor` spec, or a `gensup.Tree`.
+
+    Returns:
+        The SVG document (an ``<svg>`` element with a ``viewBox``), without
+        a trailing newline.
+
+    Raises:
+        TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
+    """
+    from ._svg import draw  # _svg builds on this module's rows: imported late
+
+    return draw(subject)
