@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -121,7 +123,7 @@ class TestExamples:
 
 
 class TestPictures:
-    """Tree pictures are drawn by gensup.render from the examples' specs."""
+    """Tree pictures are drawn by gensup.render.svg from the examples' specs, into the page."""
 
     def test_pages_have_pictures(self) -> None:
         """The home page and the tutorial have tree pictures."""
@@ -131,18 +133,77 @@ class TestPictures:
 
     @pytest.mark.parametrize(("page", "path", "name"), MARKERS)
     def test_marker_draws(self, page: str, path: str, name: str) -> None:
-        """Each picture marker names an example spec that renders as a flowchart."""
-        source = load_hooks().diagram(ROOT, path, name)
-        assert source.startswith("flowchart TD\n")
+        """Each picture marker names an example spec, or a function, that draws as SVG."""
+        svg = load_hooks().picture(ROOT, path, name)
+        assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
 
-    def test_marker_becomes_a_mermaid_block(self) -> None:
-        """The hook replaces a marker with a mermaid block of render.mermaid's output."""
+    def test_marker_becomes_an_inline_svg(self) -> None:
+        """The hook replaces a marker with render.svg's picture of the spec, in a figure."""
         hooks = load_hooks()
         config = type("Config", (), {"config_file_path": str(ROOT / "mkdocs.yml")})()
         markdown = "Text.\n\n<!-- tree: docs/examples/home.py SPEC -->\n\nMore text.\n"
         out = hooks.on_page_markdown(markdown, page=None, config=config, files=None)
         spec = hooks.load(EXAMPLES / "home.py").SPEC
-        assert out == f"Text.\n\n```mermaid\n{gensup.render.mermaid(spec)}\n```\n\nMore text.\n"
+        assert out == (
+            "Text.\n\n"
+            f'<figure class="gensup-tree">\n{gensup.render.svg(spec)}\n</figure>'
+            "\n\nMore text.\n"
+        )
+
+    def test_running_tree_pictures_pass_through(self) -> None:
+        """A function may return the picture of a running tree, which the hook keeps as is."""
+        hooks = load_hooks()
+        svg = hooks.picture(ROOT, "docs/examples/howto_observe.py", "snapshot")
+        assert 'class="gensup-node gensup-worker gensup-running"' in svg
+
+    def test_anything_else_fails_the_build(self) -> None:
+        """A marker naming something that is not a spec or a picture is an error."""
+        with pytest.raises(TypeError, match="fragile is neither a Supervisor spec nor an SVG"):
+            load_hooks().picture(ROOT, "docs/examples/howto_observe.py", "fragile")
+
+    @pytest.mark.parametrize("page", sorted({page for page, _, _ in MARKERS}))
+    def test_pages_show_svg_where_markers_were(
+        self, page: str, site_markdown: Callable[[str], str]
+    ) -> None:
+        """Through the site's own Markdown set-up, each marker becomes an SVG element in
+        the HTML (not escaped, not in a paragraph), and no mermaid block is left."""
+        source = (ROOT / page).read_text(encoding="utf-8")
+        html = site_markdown(source)
+        figures = re.findall(
+            r'<figure class="gensup-tree">\n(<svg .*?</svg>)\n</figure>', html, re.S
+        )
+        assert len(figures) == len(load_hooks().MARKER.findall(source)) > 0
+        for figure in figures:
+            ET.fromstring(figure)
+        assert 'class="mermaid"' not in html
+        assert "flowchart TD" not in html
+        assert "&lt;svg" not in html
+        assert "<p><svg" not in html
+
+
+@pytest.fixture(scope="module")
+def site_markdown() -> Iterator[Callable[[str], str]]:
+    """Turn a page's Markdown into HTML as the site build does: the hook, then
+    Python-Markdown with the extensions and options of mkdocs.yml."""
+    import markdown
+    from mkdocs.config import load_config
+
+    hooks = load_hooks()
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # snippets are included from paths relative to the root
+    try:
+        config = load_config(str(ROOT / "mkdocs.yml"))
+
+        def convert(source: str) -> str:
+            page = hooks.on_page_markdown(source, page=None, config=config, files=None)
+            md = markdown.Markdown(
+                extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+            )
+            return md.convert(page)
+
+        yield convert
+    finally:
+        os.chdir(cwd)
 
 
 class TestReference:
