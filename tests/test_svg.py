@@ -487,3 +487,19 @@ def test_lines_stay_inside_their_box() -> None:
         for span in group.iter(f"{SVG}tspan"):
             baseline = float(span.get("y", ""))
             assert top + 12 <= baseline <= bottom - 4
+
+
+class TestJupyter:
+    """Specs and trees show themselves as their picture in Jupyter."""
+
+    def test_spec(self) -> None:
+        """A Supervisor spec's _repr_svg_ is its picture; its repr stays its constructor call."""
+        assert SPEC._repr_svg_() == render.svg(SPEC)
+        assert repr(SPEC).startswith("Supervisor('shop', [Worker('web', crash_on_poke")
+
+    def test_tree(self) -> None:
+        """A tree's _repr_svg_ is its picture as it is now; its repr counts its states."""
+        with crashed_tree(VirtualClock()) as tree:
+            assert tree._repr_svg_() == render.svg(tree)
+            assert "gensup-restarting" in tree._repr_svg_()
+            assert repr(tree) == "<gensup.Tree 'shop' alive: 4 running, 1 restarting>"
