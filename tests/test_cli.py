@@ -147,6 +147,7 @@ class TestShow:
         result = run("show", "trees:SPEC", "--svg", "shop.svg", cwd=project)
         assert (result.returncode, result.stdout, result.stderr) == (0, SHOP, "")
         svg = ET.parse(project / "shop.svg").getroot()
+        assert svg.get("color") == "#1f2328"  # drawn on its own background
         titles = [
             title.text for title in svg.iter("{http://www.w3.org/2000/svg}title") if title.text
         ]

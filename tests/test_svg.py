@@ -243,6 +243,34 @@ class TestSpec:
             render.svg(Worker("w", idle))  # type: ignore[arg-type]
 
 
+class TestBackground:
+    """background=True: a picture that reads wherever it is shown as an image."""
+
+    def test_paper_and_ink(self) -> None:
+        """A white rounded panel under everything, and currentColor set to a dark ink."""
+        root = ET.fromstring(render.svg(SPEC, background=True))
+        assert root.get("color") == "#1f2328"
+        panel = root[1]
+        assert panel.tag == f"{SVG}rect"
+        assert panel.attrib == {
+            "width": root.get("width"),
+            "height": root.get("height"),
+            "rx": "6",
+            "fill": "#ffffff",
+        }
+
+    def test_same_picture_otherwise(self) -> None:
+        """Without its panel and ink, it is the plain picture; the plain one has neither."""
+        plain = render.svg(SPEC)
+        with_background = render.svg(SPEC, background=True)
+        assert "color=" not in plain.splitlines()[0]
+        assert "#ffffff" not in plain
+        lines = with_background.splitlines()
+        assert lines[2].startswith("<rect")
+        first = lines[0].replace(' color="#1f2328"', "")
+        assert "\n".join([first, lines[1], *lines[3:]]) == plain
+
+
 class TestRunningTree:
     """A running tree: states in colour, incarnations, what workers wait for."""
 
@@ -493,13 +521,14 @@ class TestJupyter:
     """Specs and trees show themselves as their picture in Jupyter."""
 
     def test_spec(self) -> None:
-        """A Supervisor spec's _repr_svg_ is its picture; its repr stays its constructor call."""
-        assert SPEC._repr_svg_() == render.svg(SPEC)
+        """A Supervisor spec's _repr_svg_ is its picture with a background (JupyterLab
+        shows it as an image); its repr stays its constructor call."""
+        assert SPEC._repr_svg_() == render.svg(SPEC, background=True)
         assert repr(SPEC).startswith("Supervisor('shop', [Worker('web', crash_on_poke")
 
     def test_tree(self) -> None:
         """A tree's _repr_svg_ is its picture as it is now; its repr counts its states."""
         with crashed_tree(VirtualClock()) as tree:
-            assert tree._repr_svg_() == render.svg(tree)
+            assert tree._repr_svg_() == render.svg(tree, background=True)
             assert "gensup-restarting" in tree._repr_svg_()
             assert repr(tree) == "<gensup.Tree 'shop' alive: 4 running, 1 restarting>"

@@ -47,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.svg is not None:
         try:
-            Path(args.svg).write_text(render.svg(spec) + "\n", encoding="utf-8")
+            # A file is shown as an image, which inherits no text colour.
+            picture = render.svg(spec, background=True)
+            Path(args.svg).write_text(picture + "\n", encoding="utf-8")
         except OSError as exc:
             print(f"{PROG} show: error: cannot write {args.svg}: {exc.strerror}", file=sys.stderr)
             return 1
@@ -76,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
             "or a function of no arguments that returns one"
         ),
     )
-    show.add_argument("--svg", metavar="FILE", help="also write the SVG picture to FILE")
+    show.add_argument(
+        "--svg", metavar="FILE", help="also write the SVG picture (on a white background) to FILE"
+    )
     show.add_argument("--mermaid", action="store_true", help="print mermaid source instead of text")
     return parser
 

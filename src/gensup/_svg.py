@@ -18,7 +18,9 @@ element, no ``style`` or ``id`` attributes (a strict content security policy
 allows it, and several pictures share a page), only presentation attributes.
 Text and lines are drawn in ``currentColor``, so the picture takes the
 colours of the page around it, light or dark; states are marked with
-mid-tone colours that read on both.
+mid-tone colours that read on both.  Shown as an image (``<img>``, an image
+viewer, JupyterLab's output), it inherits no colour and its text is black:
+the ``background`` variant paints its own light background for those.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ _LOOK: Final[dict[ChildState | None, tuple[str, str, str | None]]] = {
     ChildState.RESTARTING: ("#d9890b", "0.18", "3 3"),
     ChildState.STOPPED: ("#8b949e", "0.10", "6 4"),
 }
+
+# The text colour and the background of a picture drawn with its own background.
+_INK: Final = "#1f2328"
+_PAPER: Final = "#ffffff"
 
 # Characters that XML 1.0 does not allow, even escaped.  Ids and events are
 # the user's strings: such a character is written as Python would (\x00).
@@ -241,7 +247,7 @@ def _tops(rows: list[_Row], heights: list[int]) -> tuple[list[int], int]:
 # ---- The document ----
 
 
-def draw(subject: Supervisor | Tree) -> str:
+def draw(subject: Supervisor | Tree, *, background: bool = False) -> str:
     """The SVG document of ``subject``: see `gensup.render.svg`."""
     rows = _rows(subject)
     boxes = [
@@ -250,13 +256,18 @@ def draw(subject: Supervisor | Tree) -> str:
     ]
     xs, children, width = _layout(rows, [box.width for box in boxes])
     tops, height = _tops(rows, [box.height for box in boxes])
+    # With a background, currentColor is set rather than inherited: the
+    # picture reads the same wherever it is shown as an image.
+    colour = f' color="{_INK}"' if background else ""
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" font-family="{_FONTS}" font-size="{_FONT}" '
-        f'fill="currentColor">',
+        f'fill="currentColor"{colour}>',
         f"<title>supervision tree {_escape(rows[0].id)}</title>",
-        '<g fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1.25">',
     ]
+    if background:
+        out.append(f'<rect width="{width}" height="{height}" rx="6" fill="{_PAPER}"/>')
+    out.append('<g fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1.25">')
     for index, kids in enumerate(children):
         if kids:
             depth = rows[index].depth

@@ -622,10 +622,10 @@ class Tree(Core):
         return f"<gensup.Tree {self._root.path!r} alive: {counts}>"
 
     def _repr_svg_(self) -> str:
-        """The picture Jupyter shows for a tree: `gensup.render.svg`."""
+        """The picture Jupyter shows for a tree: `gensup.render.svg`, with a background."""
         from .render import svg  # render builds on Tree: imported late
 
-        return svg(self)
+        return svg(self, background=True)
 
     # ---- Guards: one mutating call at a time, from outside the tree ----
 

@@ -346,7 +346,7 @@ def mermaid(subject: Supervisor | Tree) -> str:
 # ---- The SVG picture ----
 
 
-def svg(subject: Supervisor | Tree) -> str:
+def svg(subject: Supervisor | Tree, *, background: bool = False) -> str:
     """Draw a spec or a running tree as an SVG picture, top down, with no dependency.
 
     Example:
@@ -368,16 +368,20 @@ def svg(subject: Supervisor | Tree) -> str:
     waits for.  Hovering over a box shows its path and the same facts in
     full (long lines are cut short in the box).
 
-    The document is self-contained: put it in a ``.svg`` file, in an HTML
-    page (the docs inline it, so it works offline and under a strict content
-    security policy), or let Jupyter show it (a `Supervisor` spec and a
-    `gensup.Tree` display themselves with it).  Text and lines take the
-    colour of the surrounding text, so it reads on light and dark pages.
-    The same subject always gives the same bytes.  Trees thousands of levels
-    deep or wide are drawn (without recursion).
+    The document is self-contained: put it in an HTML page (the docs inline
+    it, so it works offline and under a strict content security policy) or
+    in a ``.svg`` file, or let Jupyter show it (a `Supervisor` spec and a
+    `gensup.Tree` display themselves with it, with a background).  Text and
+    lines take the colour of the surrounding text, so the picture reads on
+    light and dark pages.  An image takes no colour from around it (an
+    ``<img>``, a README on GitHub in dark mode, JupyterLab): draw those with
+    ``background=True``.  The same subject always gives the same bytes.
+    Trees thousands of levels deep or wide are drawn (without recursion).
 
     Args:
         subject: The root `Supervisor` spec, or a `gensup.Tree`.
+        background: Paint a white background and draw in a dark colour,
+            rather than on nothing in the colour of the surrounding text.
 
     Returns:
         The SVG document (an ``<svg>`` element with a ``viewBox``), without
@@ -388,4 +392,4 @@ def svg(subject: Supervisor | Tree) -> str:
     """
     from ._svg import draw  # _svg builds on this module's rows: imported late
 
-    return draw(subject)
+    return draw(subject, background=background)
