@@ -1,7 +1,9 @@
 """The docs site: its examples run and print what the pages show, its pictures draw.
 
 Every ``docs/examples/NAME.out`` is the output that a page shows under the
-code of ``docs/examples/NAME.py`` (or ``examples/NAME.py``); the test runs the
+code of ``docs/examples/NAME.py`` (or ``examples/NAME.py``), or under the
+commands of ``docs/examples/NAME.sh`` (run by ``sh`` from the repository's
+root, ``python`` being the interpreter that runs the tests); the test runs the
 script and compares.  After a deliberate change, rewrite the outputs with
 ``GENSUP_UPDATE_DOCS=1 python -m pytest tests/test_docs.py``, and review the
 diff.
@@ -44,9 +46,13 @@ def all_includes() -> set[str]:
 
 
 def script_for(output: Path) -> Path:
-    """The script whose output ``output`` is: in docs/examples/, else in examples/."""
-    script = output.with_suffix(".py")
-    return script if script.exists() else ROOT / "examples" / script.name
+    """The script whose output ``output`` is: commands or Python in docs/examples/,
+    else Python in examples/."""
+    for suffix in (".sh", ".py"):
+        script = output.with_suffix(suffix)
+        if script.exists():
+            return script
+    return ROOT / "examples" / output.with_suffix(".py").name
 
 
 def load_hooks() -> ModuleType:
@@ -65,7 +71,7 @@ def relative(path: Path) -> str:
 
 
 OUTPUTS = sorted(EXAMPLES.glob("*.out"))
-SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+SCRIPTS = sorted([*EXAMPLES.glob("*.py"), *EXAMPLES.glob("*.sh")])
 # (page, example file, name) for each tree picture marker.
 MARKERS = [
     (relative(page), match["path"], match["name"])
@@ -78,12 +84,20 @@ class TestExamples:
     """The code in the docs, and the output shown under it."""
 
     @pytest.mark.parametrize("output", OUTPUTS, ids=[path.stem for path in OUTPUTS])
-    def test_output_is_what_the_page_shows(self, output: Path) -> None:
+    def test_output_is_what_the_page_shows(self, output: Path, tmp_path: Path) -> None:
         """Running the example prints exactly the output file the page includes."""
         script = script_for(output)
+        # Commands say `python`: the interpreter of this test run, whatever it is called.
+        python = tmp_path / "python"
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+        python.chmod(0o755)
+        command = (
+            ["sh", "-e", str(script)] if script.suffix == ".sh" else [sys.executable, str(script)]
+        )
         result = subprocess.run(
-            [sys.executable, str(script)],
+            command,
             cwd=ROOT,
+            env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"},
             capture_output=True,
             text=True,
             timeout=120,
@@ -104,7 +118,9 @@ class TestExamples:
     def test_every_example_file_is_shown(self) -> None:
         """Every script and output under docs/examples/ appears on some page."""
         shown = all_includes()
-        files = [path for path in EXAMPLES.iterdir() if path.suffix in {".py", ".out", ".lua"}]
+        files = [
+            path for path in EXAMPLES.iterdir() if path.suffix in {".py", ".sh", ".out", ".lua"}
+        ]
         assert files
         assert [relative(path) for path in files if relative(path) not in shown] == []
 
@@ -176,7 +192,7 @@ class TestPictures:
         for figure in figures:
             ET.fromstring(figure)
         assert 'class="mermaid"' not in html
-        assert "flowchart TD" not in html
+        assert "<!-- tree:" not in html
         assert "&lt;svg" not in html
         assert "<p><svg" not in html
 
