@@ -1,11 +1,11 @@
-"""Pictures of a tree: a mermaid flowchart and a ``pstree``-like text view.
+"""Pictures of a tree: a ``pstree``-like text view, an SVG picture, a mermaid flowchart.
 
-Both functions take either a spec (the root `gensup.Supervisor`) or a running
+Each function takes either a spec (the root `gensup.Supervisor`) or a running
 `gensup.Tree`.  A spec shows what the tree is made of: each supervisor's
 strategy and intensity, each child's restart type.  A running tree shows the
 same and, for each child, its state and incarnation (how many start attempts
-it had since its supervisor started); the text view adds what each worker
-waits for.
+it had since its supervisor started); the text view and the SVG picture add
+what each worker waits for.
 
 Example:
     >>> from gensup import Supervisor, Worker, render, waitfor
@@ -17,8 +17,8 @@ Example:
     ├── a [worker, permanent]
     └── b [worker, permanent]
 
-The docs draw every tree picture with `mermaid`, from the same specs that
-the examples run, so the pictures never drift from the code.
+The docs draw every tree picture with `svg`, from the same specs that the
+examples run, so the pictures never drift from the code.
 """
 
 from __future__ import annotations
