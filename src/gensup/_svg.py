@@ -103,8 +103,8 @@ def _cut(value: str) -> str:
 # ---- What each box says ----
 
 
-def _specs(subject: Supervisor | Tree, rows: list[_Row]) -> list[ChildSpec]:
-    """The spec of each row's child, in the rows' order (tree order)."""
+def _specs(subject: Supervisor | Tree, paths: list[str]) -> list[ChildSpec]:
+    """The spec of each child, in tree order (the rows' order), given their paths."""
     if isinstance(subject, Supervisor):
         specs: list[ChildSpec] = []
         stack: list[ChildSpec] = [subject]
@@ -114,7 +114,6 @@ def _specs(subject: Supervisor | Tree, rows: list[_Row]) -> list[ChildSpec]:
             if isinstance(spec, Supervisor):
                 stack.extend(reversed(spec.children))
         return specs
-    paths = _paths(rows)
     # A stopped tree is its root alone, which get_childspec no longer finds.
     return [subject.spec, *(subject.get_childspec(path) for path in paths[1:])]
 
@@ -250,9 +249,10 @@ def _tops(rows: list[_Row], heights: list[int]) -> tuple[list[int], int]:
 def draw(subject: Supervisor | Tree, *, background: bool = False) -> str:
     """The SVG document of ``subject``: see `gensup.render.svg`."""
     rows = _rows(subject)
+    paths = _paths(rows)
     boxes = [
         _box(row, spec, path)
-        for row, spec, path in zip(rows, _specs(subject, rows), _paths(rows), strict=True)
+        for row, spec, path in zip(rows, _specs(subject, paths), paths, strict=True)
     ]
     xs, children, width = _layout(rows, [box.width for box in boxes])
     tops, height = _tops(rows, [box.height for box in boxes])
