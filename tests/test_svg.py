@@ -247,28 +247,35 @@ class TestBackground:
     """background=True: a picture that reads wherever it is shown as an image."""
 
     def test_paper_and_ink(self) -> None:
-        """A white rounded panel under everything, and currentColor set to a dark ink."""
+        """A white rounded panel fills the whole view, 8 px beyond the plain picture on
+        each side, under everything; currentColor is set to a dark ink."""
+        plain = ET.fromstring(render.svg(SPEC))
         root = ET.fromstring(render.svg(SPEC, background=True))
         assert root.get("color") == "#1f2328"
+        width, height = int(plain.get("width", "")) + 16, int(plain.get("height", "")) + 16
+        assert root.get("viewBox") == f"-8 -8 {width} {height}"
+        assert (root.get("width"), root.get("height")) == (str(width), str(height))
         panel = root[1]
         assert panel.tag == f"{SVG}rect"
         assert panel.attrib == {
-            "width": root.get("width"),
-            "height": root.get("height"),
+            "x": "-8",
+            "y": "-8",
+            "width": str(width),
+            "height": str(height),
             "rx": "6",
             "fill": "#ffffff",
         }
+        check_geometry(render.svg(SPEC, background=True))
 
-    def test_same_picture_otherwise(self) -> None:
-        """Without its panel and ink, it is the plain picture; the plain one has neither."""
-        plain = render.svg(SPEC)
-        with_background = render.svg(SPEC, background=True)
-        assert "color=" not in plain.splitlines()[0]
-        assert "#ffffff" not in plain
-        lines = with_background.splitlines()
-        assert lines[2].startswith("<rect")
-        first = lines[0].replace(' color="#1f2328"', "")
-        assert "\n".join([first, lines[1], *lines[3:]]) == plain
+    def test_same_drawing_otherwise(self) -> None:
+        """The edges and boxes are the plain picture's; the plain one has no paper or ink."""
+        plain = render.svg(SPEC).splitlines()
+        with_background = render.svg(SPEC, background=True).splitlines()
+        assert "color=" not in plain[0]
+        assert not [line for line in plain if "#ffffff" in line]
+        assert with_background[2].startswith("<rect")
+        assert with_background[1] == plain[1]
+        assert with_background[3:] == plain[2:]
 
 
 class TestRunningTree:

@@ -78,6 +78,7 @@ _LOOK: Final[dict[ChildState | None, tuple[str, str, str | None]]] = {
 # The text colour and the background of a picture drawn with its own background.
 _INK: Final = "#1f2328"
 _PAPER: Final = "#ffffff"
+_PAPER_MARGIN: Final = 8  # more room around the drawing, on paper
 
 # Characters that XML 1.0 does not allow, even escaped.  Ids and events are
 # the user's strings: such a character is written as Python would (\x00).
@@ -257,16 +258,19 @@ def draw(subject: Supervisor | Tree, *, background: bool = False) -> str:
     xs, children, width = _layout(rows, [box.width for box in boxes])
     tops, height = _tops(rows, [box.height for box in boxes])
     # With a background, currentColor is set rather than inherited: the
-    # picture reads the same wherever it is shown as an image.
+    # picture reads the same wherever it is shown as an image.  The paper
+    # reaches past the drawing (a negative origin), which stays where it is.
+    pad = _PAPER_MARGIN if background else 0
+    view = f"{-pad} {-pad} {width + 2 * pad} {height + 2 * pad}"
+    size = f'width="{width + 2 * pad}" height="{height + 2 * pad}"'
     colour = f' color="{_INK}"' if background else ""
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="{_FONTS}" font-size="{_FONT}" '
-        f'fill="currentColor"{colour}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" {size} '
+        f'font-family="{_FONTS}" font-size="{_FONT}" fill="currentColor"{colour}>',
         f"<title>supervision tree {_escape(rows[0].id)}</title>",
     ]
     if background:
-        out.append(f'<rect width="{width}" height="{height}" rx="6" fill="{_PAPER}"/>')
+        out.append(f'<rect x="{-pad}" y="{-pad}" {size} rx="6" fill="{_PAPER}"/>')
     out.append('<g fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1.25">')
     for index, kids in enumerate(children):
         if kids:
