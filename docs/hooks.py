@@ -6,9 +6,11 @@ name in it::
     <!-- tree: docs/examples/home.py SPEC -->
 
 The name is a `Supervisor` spec, or a function that returns one or returns
-mermaid source (to picture a running tree).  The marker is replaced with a
-mermaid block, so the pictures are always those of the code the tests run.
-A marker that cannot be drawn fails the build.
+an SVG picture (to picture a running tree: ``render.svg(tree)``).  The marker
+is replaced with the SVG itself, inline in the page, so the pictures are
+always those of the code the tests run, and they show offline and under a
+strict content security policy (no script draws them).  A marker that
+cannot be drawn fails the build.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def load(path: Path) -> ModuleType:
     return module
 
 
-def diagram(root: Path, path: str, name: str) -> str:
-    """The mermaid source for the marker ``<!-- tree: path name -->``."""
+def picture(root: Path, path: str, name: str) -> str:
+    """The SVG picture for the marker ``<!-- tree: path name -->``."""
     value = getattr(load(root / path), name)
     if callable(value) and not isinstance(value, Supervisor):
         # Running trees log through loguru; the build's output stays clean.
@@ -52,10 +54,10 @@ def diagram(root: Path, path: str, name: str) -> str:
         finally:
             logger.enable("gensup")
     if isinstance(value, Supervisor):
-        return render.mermaid(value)
-    if isinstance(value, str) and value.startswith("flowchart"):
+        return render.svg(value)
+    if isinstance(value, str) and value.startswith("<svg "):
         return value
-    raise TypeError(f"{path}: {name} is neither a Supervisor spec nor mermaid source")
+    raise TypeError(f"{path}: {name} is neither a Supervisor spec nor an SVG picture")
 
 
 def on_pre_build(config: Any) -> None:
@@ -64,11 +66,13 @@ def on_pre_build(config: Any) -> None:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Replace each tree marker of a page with its mermaid block."""
+    """Replace each tree marker of a page with its picture, as raw HTML."""
     root = Path(config.config_file_path).parent
 
     def replace(match: re.Match[str]) -> str:
-        source = diagram(root, match["path"], match["name"])
-        return f"```mermaid\n{source}\n```"
+        # A figure is a block of raw HTML for Markdown (an svg alone is not),
+        # and the theme centres it.
+        svg = picture(root, match["path"], match["name"])
+        return f'<figure class="gensup-tree">\n{svg}\n</figure>'
 
     return MARKER.sub(replace, markdown)

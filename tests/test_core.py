@@ -2858,11 +2858,19 @@ class TestViews:
         assert "'CRASH', 'EXIT'" in lines[3]
 
     def test_repr(self) -> None:
-        """The repr names the root and says whether the tree is alive."""
+        """The repr names the root, says whether the tree is alive and counts the
+        children of the whole tree by state."""
         tree, _ = boot(Supervisor("root"))
-        assert repr(tree) == "<gensup.Tree 'root' alive>"
+        assert repr(tree) == "<gensup.Tree 'root' alive, no children>"
         tree.stop()
         assert repr(tree) == "<gensup.Tree 'root' stopped>"
+        tree, _ = boot(Supervisor("root", [w("a")]))
+        assert repr(tree) == "<gensup.Tree 'root' alive: 1 running>"
+        tree, _ = boot(Supervisor("root", [w("a"), Supervisor("s", [w("b"), w("c")])]))
+        tree.terminate_child("root/s/b")
+        assert repr(tree) == "<gensup.Tree 'root' alive: 3 running, 1 stopped>"
+        tree.terminate_child("root/s")
+        assert repr(tree) == "<gensup.Tree 'root' alive: 1 running, 1 stopped>"
 
     def test_which_children_of_a_worker_not_found(self) -> None:
         """which_children of a worker's path raises ChildNotFound."""

@@ -1,7 +1,9 @@
 """The docs site: its examples run and print what the pages show, its pictures draw.
 
 Every ``docs/examples/NAME.out`` is the output that a page shows under the
-code of ``docs/examples/NAME.py`` (or ``examples/NAME.py``); the test runs the
+code of ``docs/examples/NAME.py`` (or ``examples/NAME.py``), or under the
+commands of ``docs/examples/NAME.sh`` (run by ``sh`` from the repository's
+root, ``python`` being the interpreter that runs the tests); the test runs the
 script and compares.  After a deliberate change, rewrite the outputs with
 ``GENSUP_UPDATE_DOCS=1 python -m pytest tests/test_docs.py``, and review the
 diff.
@@ -14,6 +16,8 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -42,9 +46,13 @@ def all_includes() -> set[str]:
 
 
 def script_for(output: Path) -> Path:
-    """The script whose output ``output`` is: in docs/examples/, else in examples/."""
-    script = output.with_suffix(".py")
-    return script if script.exists() else ROOT / "examples" / script.name
+    """The script whose output ``output`` is: commands or Python in docs/examples/,
+    else Python in examples/."""
+    for suffix in (".sh", ".py"):
+        script = output.with_suffix(suffix)
+        if script.exists():
+            return script
+    return ROOT / "examples" / output.with_suffix(".py").name
 
 
 def load_hooks() -> ModuleType:
@@ -63,7 +71,7 @@ def relative(path: Path) -> str:
 
 
 OUTPUTS = sorted(EXAMPLES.glob("*.out"))
-SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+SCRIPTS = sorted([*EXAMPLES.glob("*.py"), *EXAMPLES.glob("*.sh")])
 # (page, example file, name) for each tree picture marker.
 MARKERS = [
     (relative(page), match["path"], match["name"])
@@ -76,12 +84,20 @@ class TestExamples:
     """The code in the docs, and the output shown under it."""
 
     @pytest.mark.parametrize("output", OUTPUTS, ids=[path.stem for path in OUTPUTS])
-    def test_output_is_what_the_page_shows(self, output: Path) -> None:
+    def test_output_is_what_the_page_shows(self, output: Path, tmp_path: Path) -> None:
         """Running the example prints exactly the output file the page includes."""
         script = script_for(output)
+        # Commands say `python`: the interpreter of this test run, whatever it is called.
+        python = tmp_path / "python"
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+        python.chmod(0o755)
+        command = (
+            ["sh", "-e", str(script)] if script.suffix == ".sh" else [sys.executable, str(script)]
+        )
         result = subprocess.run(
-            [sys.executable, str(script)],
+            command,
             cwd=ROOT,
+            env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"},
             capture_output=True,
             text=True,
             timeout=120,
@@ -102,7 +118,9 @@ class TestExamples:
     def test_every_example_file_is_shown(self) -> None:
         """Every script and output under docs/examples/ appears on some page."""
         shown = all_includes()
-        files = [path for path in EXAMPLES.iterdir() if path.suffix in {".py", ".out", ".lua"}]
+        files = [
+            path for path in EXAMPLES.iterdir() if path.suffix in {".py", ".sh", ".out", ".lua"}
+        ]
         assert files
         assert [relative(path) for path in files if relative(path) not in shown] == []
 
@@ -121,7 +139,7 @@ class TestExamples:
 
 
 class TestPictures:
-    """Tree pictures are drawn by gensup.render from the examples' specs."""
+    """Tree pictures are drawn by gensup.render.svg from the examples' specs, into the page."""
 
     def test_pages_have_pictures(self) -> None:
         """The home page and the tutorial have tree pictures."""
@@ -131,18 +149,77 @@ class TestPictures:
 
     @pytest.mark.parametrize(("page", "path", "name"), MARKERS)
     def test_marker_draws(self, page: str, path: str, name: str) -> None:
-        """Each picture marker names an example spec that renders as a flowchart."""
-        source = load_hooks().diagram(ROOT, path, name)
-        assert source.startswith("flowchart TD\n")
+        """Each picture marker names an example spec, or a function, that draws as SVG."""
+        svg = load_hooks().picture(ROOT, path, name)
+        assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
 
-    def test_marker_becomes_a_mermaid_block(self) -> None:
-        """The hook replaces a marker with a mermaid block of render.mermaid's output."""
+    def test_marker_becomes_an_inline_svg(self) -> None:
+        """The hook replaces a marker with render.svg's picture of the spec, in a figure."""
         hooks = load_hooks()
         config = type("Config", (), {"config_file_path": str(ROOT / "mkdocs.yml")})()
         markdown = "Text.\n\n<!-- tree: docs/examples/home.py SPEC -->\n\nMore text.\n"
         out = hooks.on_page_markdown(markdown, page=None, config=config, files=None)
         spec = hooks.load(EXAMPLES / "home.py").SPEC
-        assert out == f"Text.\n\n```mermaid\n{gensup.render.mermaid(spec)}\n```\n\nMore text.\n"
+        assert out == (
+            "Text.\n\n"
+            f'<figure class="gensup-tree">\n{gensup.render.svg(spec)}\n</figure>'
+            "\n\nMore text.\n"
+        )
+
+    def test_running_tree_pictures_pass_through(self) -> None:
+        """A function may return the picture of a running tree, which the hook keeps as is."""
+        hooks = load_hooks()
+        svg = hooks.picture(ROOT, "docs/examples/howto_observe.py", "snapshot")
+        assert 'class="gensup-node gensup-worker gensup-running"' in svg
+
+    def test_anything_else_fails_the_build(self) -> None:
+        """A marker naming something that is not a spec or a picture is an error."""
+        with pytest.raises(TypeError, match="fragile is neither a Supervisor spec nor an SVG"):
+            load_hooks().picture(ROOT, "docs/examples/howto_observe.py", "fragile")
+
+    @pytest.mark.parametrize("page", sorted({page for page, _, _ in MARKERS}))
+    def test_pages_show_svg_where_markers_were(
+        self, page: str, site_markdown: Callable[[str], str]
+    ) -> None:
+        """Through the site's own Markdown set-up, each marker becomes an SVG element in
+        the HTML (not escaped, not in a paragraph), and no mermaid block is left."""
+        source = (ROOT / page).read_text(encoding="utf-8")
+        html = site_markdown(source)
+        figures = re.findall(
+            r'<figure class="gensup-tree">\n(<svg .*?</svg>)\n</figure>', html, re.S
+        )
+        assert len(figures) == len(load_hooks().MARKER.findall(source)) > 0
+        for figure in figures:
+            ET.fromstring(figure)
+        assert 'class="mermaid"' not in html
+        assert "<!-- tree:" not in html
+        assert "&lt;svg" not in html
+        assert "<p><svg" not in html
+
+
+@pytest.fixture(scope="module")
+def site_markdown() -> Iterator[Callable[[str], str]]:
+    """Turn a page's Markdown into HTML as the site build does: the hook, then
+    Python-Markdown with the extensions and options of mkdocs.yml."""
+    import markdown
+    from mkdocs.config import load_config
+
+    hooks = load_hooks()
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # snippets are included from paths relative to the root
+    try:
+        config = load_config(str(ROOT / "mkdocs.yml"))
+
+        def convert(source: str) -> str:
+            page = hooks.on_page_markdown(source, page=None, config=config, files=None)
+            md = markdown.Markdown(
+                extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+            )
+            return md.convert(page)
+
+        yield convert
+    finally:
+        os.chdir(cwd)
 
 
 class TestReference:

@@ -40,10 +40,10 @@ def observer(report):
 
 
 def snapshot():
-    """The running tree after a crash, as mermaid (drawn in the docs)."""
+    """The running tree after a crash, as SVG (drawn in the docs)."""
     with gensup.start(SPEC) as tree:
         tree.signal("CRASH", to="root/pool/b")
-        return render.mermaid(tree)
+        return render.svg(tree)
 
 
 if __name__ == "__main__":

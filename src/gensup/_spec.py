@@ -462,6 +462,12 @@ class Supervisor:
             parts.append(f"backoff={self.backoff!r}")
         return f"Supervisor({', '.join(parts)})"
 
+    def _repr_svg_(self) -> str:
+        """The picture Jupyter shows for a spec: `gensup.render.svg`, with a background."""
+        from .render import svg  # render builds on specs: imported late
+
+        return svg(self, background=True)
+
 
 #: A child of a supervisor: a worker or another supervisor.
 ChildSpec: TypeAlias = Worker | Supervisor

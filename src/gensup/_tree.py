@@ -45,7 +45,7 @@ from ._errors import (
     SupervisorGaveUp,
     TreeStopped,
 )
-from ._records import ChildCounts, ChildInfo
+from ._records import ChildCounts, ChildInfo, ChildState
 from ._spec import ChildSpec, Restart, Supervisor, Worker, check_significant_allowed
 
 __all__ = ["Tree", "start"]
@@ -638,8 +638,23 @@ class Tree(Core):
         return self.format()
 
     def __repr__(self) -> str:
-        state = "alive" if self._alive else "stopped"
-        return f"<gensup.Tree {self._root.path!r} {state}>"
+        # What a plain REPL shows: one line, with the children's states
+        # counted; print(tree) draws them.
+        if not self._alive:
+            return f"<gensup.Tree {self._root.path!r} stopped>"
+        states = [node.state for node, depth in self._walk() if depth]
+        if not states:
+            return f"<gensup.Tree {self._root.path!r} alive, no children>"
+        counts = ", ".join(
+            f"{states.count(state)} {state.value}" for state in ChildState if state in states
+        )
+        return f"<gensup.Tree {self._root.path!r} alive: {counts}>"
+
+    def _repr_svg_(self) -> str:
+        """The picture Jupyter shows for a tree: `gensup.render.svg`, with a background."""
+        from .render import svg  # render builds on Tree: imported late
+
+        return svg(self, background=True)
 
     # ---- Guards: one mutating call at a time, from outside the tree ----
 

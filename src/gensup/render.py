@@ -1,11 +1,11 @@
-"""Pictures of a tree: a mermaid flowchart and a ``pstree``-like text view.
+"""Pictures of a tree: a ``pstree``-like text view, an SVG picture, a mermaid flowchart.
 
-Both functions take either a spec (the root `gensup.Supervisor`) or a running
+Each function takes either a spec (the root `gensup.Supervisor`) or a running
 `gensup.Tree`.  A spec shows what the tree is made of: each supervisor's
 strategy and intensity, each child's restart type.  A running tree shows the
 same and, for each child, its state and incarnation (how many start attempts
-it had since its supervisor started); the text view adds what each worker
-waits for.
+it had since its supervisor started); the text view and the SVG picture add
+what each worker waits for.
 
 Example:
     >>> from gensup import Supervisor, Worker, render, waitfor
@@ -17,8 +17,8 @@ Example:
     ├── a [worker, permanent]
     └── b [worker, permanent]
 
-The docs draw every tree picture with `mermaid`, from the same specs that
-the examples run, so the pictures never drift from the code.
+The docs draw every tree picture with `svg`, from the same specs that the
+examples run, so the pictures never drift from the code.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ._records import ChildInfo, ChildKind, ChildState
 from ._spec import AutoShutdown, Supervisor, Worker
 from ._tree import Tree
 
-__all__ = ["mermaid", "text"]
+__all__ = ["mermaid", "svg", "text"]
 
 _RUNNING: Final = ChildState.RUNNING
 _STOPPED: Final = ChildState.STOPPED
@@ -341,3 +341,55 @@ def mermaid(subject: Supervisor | Tree) -> str:
     )
     out.extend(_classes(rows))
     return "\n".join(out)
+
+
+# ---- The SVG picture ----
+
+
+def svg(subject: Supervisor | Tree, *, background: bool = False) -> str:
+    """Draw a spec or a running tree as an SVG picture, top down, with no dependency.
+
+    Example:
+        >>> from gensup import Supervisor, Worker, render, waitfor
+        >>> def idle():
+        ...     yield waitfor("PING")
+        >>> spec = Supervisor("root", [Worker("a", idle, restart="temporary")])
+        >>> picture = render.svg(spec)
+        >>> print(picture.splitlines()[1])
+        <title>supervision tree root</title>
+
+    The picture shows what `text` shows, in boxes laid out as a tree:
+    supervisors are square boxes with a thick border, with their strategy
+    and intensity; workers are rounded.  Every child shows its restart type
+    and, if it has one, its restart backoff.  For a running tree, each box
+    is coloured by the child's state (green ``running``, dashed amber
+    ``restarting``, dashed grey ``stopped``) and shows its incarnation with
+    the restarts it counts (``running #3 · 2 restarts``) and what a worker
+    waits for.  Hovering over a box shows its path and the same facts in
+    full (long lines are cut short in the box).
+
+    The document is self-contained: put it in an HTML page (the docs inline
+    it, so it works offline and under a strict content security policy) or
+    in a ``.svg`` file, or let Jupyter show it (a `Supervisor` spec and a
+    `gensup.Tree` display themselves with it, with a background).  Text and
+    lines take the colour of the surrounding text, so the picture reads on
+    light and dark pages.  An image takes no colour from around it (an
+    ``<img>``, a README on GitHub in dark mode, JupyterLab): draw those with
+    ``background=True``.  The same subject always gives the same bytes.
+    Trees thousands of levels deep or wide are drawn (without recursion).
+
+    Args:
+        subject: The root `Supervisor` spec, or a `gensup.Tree`.
+        background: Paint a white background and draw in a dark colour,
+            rather than on nothing in the colour of the surrounding text.
+
+    Returns:
+        The SVG document (an ``<svg>`` element with a ``viewBox``), without
+        a trailing newline.
+
+    Raises:
+        TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
+    """
+    from ._svg import draw  # _svg builds on this module's rows: imported late
+
+    return draw(subject, background=background)
