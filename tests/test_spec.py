@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Generator
 from typing import Any
 
@@ -488,6 +489,63 @@ class TestValues:
             "Supervisor('s', [Worker('a', gen)], strategy='rest_for_one', intensity=0, "
             "period=2.5, auto_shutdown='all_significant', restart='temporary', significant=True)"
         )
+
+
+class TestDeepSpecs:
+    """Specs thousands of levels deep behave as values, without recursion."""
+
+    @staticmethod
+    def chain(depth: int, leaf: str = "w") -> Supervisor:
+        """A chain of ``depth`` supervisors above one worker."""
+        spec = Supervisor("leaf", [Worker(leaf, gen)])
+        for level in range(depth):
+            spec = Supervisor(f"s{level}", [spec], intensity=2)
+        return spec
+
+    DEPTH = 3 * sys.getrecursionlimit()
+
+    def test_equal_and_hash(self) -> None:
+        """Equal deep specs are equal and hash alike; a difference at the leaf is seen."""
+        first, second = self.chain(self.DEPTH), self.chain(self.DEPTH)
+        assert first == second
+        assert (first != second) is False
+        assert hash(first) == hash(second)
+        other = self.chain(self.DEPTH, leaf="x")
+        assert first != other
+        assert hash(first) != hash(other)
+        assert first != self.chain(self.DEPTH - 1)
+
+    def test_repr(self) -> None:
+        """A deep spec prints in full, nested as it was built."""
+        text = repr(self.chain(self.DEPTH))
+        assert text.startswith(f"Supervisor('s{self.DEPTH - 1}', [Supervisor(")
+        assert "Supervisor('leaf', [Worker('w', gen)])" in text
+        assert text.endswith("], intensity=2)")
+        assert text.count("Supervisor(") == self.DEPTH + 1
+
+    def test_bare_deep_child_named_not_printed(self) -> None:
+        """A deep spec passed where a list of children was meant is named in the error."""
+        with pytest.raises(InvalidSpecType) as excinfo:
+            Supervisor("r", self.chain(self.DEPTH))  # type: ignore[arg-type]
+        assert message(excinfo) == (
+            "Supervisor 'r': 'children' must be a list or tuple of Worker and Supervisor "
+            f"specs (got the Supervisor spec 's{self.DEPTH - 1}'; put it in a list: [spec])"
+        )
+
+    def test_shared_children(self) -> None:
+        """A spec shared by several supervisors compares and hashes like copies of it."""
+        shared = Supervisor("g", [Worker("w", gen)])
+        copies = [Supervisor("g", [Worker("w", gen)]) for _ in range(3)]
+        with_shared = Supervisor("root", [Supervisor(f"p{i}", [shared]) for i in range(3)])
+        with_copies = Supervisor("root", [Supervisor(f"p{i}", [c]) for i, c in enumerate(copies)])
+        assert with_shared == with_copies
+        assert hash(with_shared) == hash(with_copies)
+
+    def test_not_equal_to_other_types(self) -> None:
+        """A spec is never equal to a value of another type, even with the same fields."""
+        assert Worker("w", gen) != Supervisor("w")
+        assert Supervisor("s") != ("s",)
+        assert Worker("w", gen).__eq__(object()) is NotImplemented
 
 
 # ---- Properties ----

@@ -281,7 +281,12 @@ def check_significant_allowed(sup: Supervisor, child: Worker | Supervisor, where
 # ---- The specs ----
 
 
-@attrs.frozen(eq=True, repr=False)
+# The specs compare, hash and print by value, as attrs would make them, but
+# written by hand: attrs' generated methods recurse into the children, and
+# specs may be thousands of levels deep.  See `_equal`, `_hash` and `_repr`.
+
+
+@attrs.frozen(eq=False, repr=False)
 class Worker:
     """A worker: a generator function, started with its args, supervised.
 
@@ -326,18 +331,36 @@ class Worker:
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return _worker_hash(self)
+
     def __repr__(self) -> str:
-        name = getattr(self.func, "__qualname__", None) or repr(self.func)
-        parts = [repr(self.id), name]
-        if self.args:
-            parts.append(f"args={self.args!r}")
-        if self.kwargs:
-            parts.append(f"kwargs={dict(self.kwargs)!r}")
-        if self.restart is not Restart.PERMANENT:
-            parts.append(f"restart={self.restart.value!r}")
-        if self.significant:
-            parts.append("significant=True")
-        return f"Worker({', '.join(parts)})"
+        return _worker_repr(self)
+
+
+def _worker_repr(spec: Worker) -> str:
+    name = getattr(spec.func, "__qualname__", None) or repr(spec.func)
+    parts = [repr(spec.id), name]
+    if spec.args:
+        parts.append(f"args={spec.args!r}")
+    if spec.kwargs:
+        parts.append(f"kwargs={dict(spec.kwargs)!r}")
+    if spec.restart is not Restart.PERMANENT:
+        parts.append(f"restart={spec.restart.value!r}")
+    if spec.significant:
+        parts.append("significant=True")
+    return f"Worker({', '.join(parts)})"
+
+
+def _worker_hash(spec: Worker) -> int:
+    return hash(
+        (Worker, spec.id, spec.func, spec.args, spec.kwargs, spec.restart, spec.significant)
+    )
 
 
 def _to_children(value: object) -> object:
@@ -348,9 +371,15 @@ def _to_children(value: object) -> object:
 
 def _check_children(inst: Supervisor, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, tuple):
+        # A spec passed bare is named, not printed: it may hold a whole tree.
+        got = (
+            f"the {type(value).__name__} spec {value.id!r}; put it in a list: [spec]"
+            if isinstance(value, (Worker, Supervisor))
+            else repr(value)
+        )
         raise InvalidSpecType(
             f"{_owner(inst)}: 'children' must be a list or tuple of Worker and Supervisor "
-            f"specs (got {value!r})"
+            f"specs (got {got})"
         )
     seen: set[str] = set()
     for index, child in enumerate(value):
@@ -367,7 +396,7 @@ def _check_children(inst: Supervisor, attribute: attrs.Attribute[Any], value: ob
         seen.add(child.id)
 
 
-@attrs.frozen(eq=True, repr=False)
+@attrs.frozen(eq=False, repr=False)
 class Supervisor:
     """A supervisor: children started in order, restarted by a strategy.
 
@@ -433,17 +462,120 @@ class Supervisor:
         for index, child in enumerate(self.children):
             check_significant_allowed(self, child, f"children[{index}]")
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return _hash(self)
+
     def __repr__(self) -> str:
-        parts = [repr(self.id)]
-        if self.children:
-            parts.append(f"[{', '.join(map(repr, self.children))}]")
-        for name in ("strategy", "intensity", "period", "auto_shutdown", "restart", "significant"):
-            value = getattr(self, name)
-            if value != DEFAULTS[name]:
-                shown = value.value if isinstance(value, enum.Enum) else value
-                parts.append(f"{name}={shown!r}")
-        return f"Supervisor({', '.join(parts)})"
+        return _repr(self)
 
 
 #: A child of a supervisor: a worker or another supervisor.
 ChildSpec: TypeAlias = Worker | Supervisor
+
+
+# ---- Value semantics without recursion ----
+
+_SUPERVISOR_OPTIONS: Final = (
+    "strategy",
+    "intensity",
+    "period",
+    "auto_shutdown",
+    "restart",
+    "significant",
+)
+
+
+def _equal(first: ChildSpec, second: ChildSpec) -> bool:
+    """Whether two specs are equal field by field, children included, in order."""
+    stack = [(first, second)]
+    while stack:
+        a, b = stack.pop()
+        if a is b:
+            continue
+        if a.__class__ is not b.__class__:
+            return False
+        if isinstance(a, Worker):
+            assert isinstance(b, Worker)
+            if not (
+                a.id == b.id
+                and a.func == b.func
+                and a.args == b.args
+                and a.kwargs == b.kwargs
+                and a.restart == b.restart
+                and a.significant == b.significant
+            ):
+                return False
+            continue
+        assert isinstance(b, Supervisor)
+        if a.id != b.id or len(a.children) != len(b.children):
+            return False
+        if any(getattr(a, name) != getattr(b, name) for name in _SUPERVISOR_OPTIONS):
+            return False
+        # Reversed, so that children are compared first to last, as a tuple would.
+        stack.extend(zip(reversed(a.children), reversed(b.children), strict=True))
+    return True
+
+
+def _hash(root: Supervisor) -> int:
+    """A supervisor's hash, from its children's, computed children first."""
+    hashes: dict[int, int] = {}  # id(spec) -> its hash; a shared subtree is hashed once
+    stack: list[tuple[Supervisor, bool]] = [(root, False)]
+    while stack:
+        sup, children_done = stack.pop()
+        if children_done:
+            hashes[id(sup)] = hash(
+                (
+                    Supervisor,
+                    sup.id,
+                    tuple(hashes[id(child)] for child in sup.children),
+                    *(getattr(sup, name) for name in _SUPERVISOR_OPTIONS),
+                )
+            )
+            continue
+        if id(sup) in hashes:
+            continue
+        stack.append((sup, True))
+        for child in sup.children:
+            if type(child) is Worker:
+                hashes[id(child)] = _worker_hash(child)
+            else:
+                stack.append((child, False))  # type: ignore[arg-type]
+    return hashes[id(root)]
+
+
+def _repr(root: Supervisor) -> str:
+    """A supervisor's repr, children included, built piece by piece from a stack."""
+    out: list[str] = []
+    # Specs still to print, and the text between them, last piece first.
+    stack: list[ChildSpec | str] = [root]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            out.append(item)
+        elif type(item) is Worker:
+            out.append(_worker_repr(item))
+        else:
+            assert isinstance(item, Supervisor)
+            out.append(f"Supervisor({item.id!r}")
+            stack.append(_options_repr(item) + ")")
+            if item.children:
+                stack.append("]")
+                for index in range(len(item.children) - 1, -1, -1):
+                    stack.append(item.children[index])
+                    stack.append(", " if index else ", [")
+    return "".join(out)
+
+
+def _options_repr(sup: Supervisor) -> str:
+    parts = []
+    for name in _SUPERVISOR_OPTIONS:
+        value = getattr(sup, name)
+        if value != DEFAULTS[name]:
+            shown = value.value if isinstance(value, enum.Enum) else value
+            parts.append(f", {name}={shown!r}")
+    return "".join(parts)
