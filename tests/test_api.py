@@ -49,6 +49,8 @@ PUBLIC = [
     "VirtualClock",
     "WaitFor",
     "Worker",
+    "WorkerFunc",
+    "WorkerGen",
     "emit",
     "render",
     "reports",

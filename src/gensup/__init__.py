@@ -38,7 +38,17 @@ from ._errors import (
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
-from ._spec import DEFAULTS, AutoShutdown, ChildSpec, Restart, Strategy, Supervisor, Worker
+from ._spec import (
+    DEFAULTS,
+    AutoShutdown,
+    ChildSpec,
+    Restart,
+    Strategy,
+    Supervisor,
+    Worker,
+    WorkerFunc,
+    WorkerGen,
+)
 from ._tree import Tree, start
 
 __all__ = [
@@ -73,6 +83,8 @@ __all__ = [
     "VirtualClock",
     "WaitFor",
     "Worker",
+    "WorkerFunc",
+    "WorkerGen",
     "emit",
     "render",
     "reports",

@@ -23,6 +23,7 @@ import contextlib
 import inspect
 from collections import deque
 from collections.abc import Callable, Generator, Hashable
+from types import GeneratorType
 from typing import Any, Final, Literal
 
 import attrs
@@ -34,7 +35,7 @@ from ._errors import InvalidCommand
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
-from ._spec import ChildSpec, Restart, Supervisor, Worker
+from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
 __all__ = ["Core", "Observer"]
@@ -571,6 +572,9 @@ class Core:
                 node.gen = spec.func(*spec.args, **spec.kwargs)
             else:
                 node.gen = spec.func(*spec.args)
+            # Any callable is a worker's func: check that it made a generator.
+            if node.gen.__class__ is not GeneratorType:
+                raise not_a_generator(node.path, spec.func, node.gen)
         except Exception as exc:
             outcome: object = exc
         else:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import functools
 import inspect
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -16,6 +15,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from ._commands import Emit, WaitFor
 from ._errors import InvalidSpec, InvalidSpecType
 
 __all__ = [
@@ -27,6 +27,10 @@ __all__ = [
     "Supervisor",
     "Worker",
     "WorkerFunc",
+    "WorkerGen",
+    "check_root",
+    "check_significant_allowed",
+    "not_a_generator",
 ]
 
 
@@ -97,9 +101,17 @@ DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
     }
 )
 
-#: What a worker function returns when called: a generator that yields
-#: commands and is sent ``(event, *args)`` tuples.
-WorkerFunc: TypeAlias = Callable[..., Generator[Any, Any, Any]]
+#: The type of a worker's generator, to annotate worker functions with
+#: (``def ticker() -> WorkerGen:``).  It yields commands (`waitfor`, `emit`),
+#: is sent the tuple ``(event, *args)`` of the event that resumed it, so that
+#: ``event, *args = yield waitfor(...)`` type-checks, and returns nothing
+#: (a worker ends by returning; a value would be ignored).  The tuple's items
+#: are ``Any``: what an event carries is up to the code that signals it.
+WorkerGen: TypeAlias = Generator[WaitFor | Emit, tuple[Any, ...], None]
+
+#: The type of a `Worker`'s ``func``: called with the spec's args and kwargs
+#: at every start, it returns a `WorkerGen`.
+WorkerFunc: TypeAlias = Callable[..., WorkerGen]
 
 
 # ---- Validators: run once, when a spec is built ----
@@ -121,17 +133,62 @@ def _check_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
         )
 
 
-def _is_generator_function(func: object) -> bool:
-    while isinstance(func, functools.partial):
-        func = func.func
-    return inspect.isgeneratorfunction(func)
-
-
 def _check_func(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not _is_generator_function(value):
+    # Only a generator function is known to return a generator before it is
+    # called; any other callable (a lambda, a partial, an instance with a
+    # generator __call__) is checked at each start (see `not_a_generator`).
+    # What can never return a generator is refused here.
+    if inspect.isgenerator(value):
         raise InvalidSpecType(
-            f"{_owner(inst)}: 'func' must be a generator function (a def containing yield) "
-            f"(got {value!r})"
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got the generator object {value!r}: pass the function, "
+            f"not a call of it)"
+        )
+    if not callable(value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got {value!r})"
+        )
+    if inspect.iscoroutinefunction(value) or inspect.isasyncgenfunction(value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got the async function {value!r}: workers are plain "
+            f"generators, def with yield)"
+        )
+
+
+def not_a_generator(path: str, func: object, value: object) -> InvalidSpecType:
+    """The error of a worker whose ``func`` returned ``value``, not a generator.
+
+    A coroutine returned by mistake is closed, so that Python does not also
+    warn that it was never awaited.
+    """
+    if inspect.iscoroutine(value):
+        value.close()
+    name = getattr(func, "__qualname__", None) or repr(func)
+    return InvalidSpecType(
+        f"worker {path!r}: its func {name} returned {value!r:.200}, not a generator "
+        f"(a worker's func must be a generator function or return a generator)"
+    )
+
+
+def check_root(spec: Supervisor) -> None:
+    """Refuse the options that mean nothing for a root: no supervisor restarts it.
+
+    ``significant`` is checked first: a significant spec is never permanent,
+    so it always sets ``restart`` too.
+    """
+    if spec.significant:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has significant=True, which means "
+            f"nothing for a root: it has no supervisor to shut down "
+            f"(leave 'significant' at its default)"
+        )
+    if spec.restart is not _RESTART:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has restart={spec.restart.value!r}, "
+            f"which means nothing for a root: no supervisor restarts it "
+            f"(leave 'restart' at its default)"
         )
 
 
@@ -300,7 +357,13 @@ class Worker:
 
     Args:
         id: The child's name among its siblings: a non-empty string without ``/``.
-        func: A generator function (or a ``functools.partial`` of one).
+        func: A generator function, or any other callable that returns a
+            generator (a lambda, a ``functools.partial``, an instance with a
+            generator ``__call__``): called with ``args`` and ``kwargs`` at
+            every start.  A generator function is known to be right when the
+            spec is built; any other callable is checked at each start, and
+            a result that is not a generator is a crash of the worker
+            (`InvalidSpecType`).
         args: Positional arguments passed to ``func`` at every start.
         kwargs: Keyword arguments passed to ``func`` at every start.
         restart: ``permanent`` (default, as in OTP), ``transient`` or ``temporary``.

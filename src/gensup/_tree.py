@@ -38,7 +38,7 @@ from ._errors import (
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo
-from ._spec import ChildSpec, Restart, Supervisor, Worker, check_significant_allowed
+from ._spec import ChildSpec, Restart, Supervisor, Worker, check_root, check_significant_allowed
 
 __all__ = ["Tree", "start"]
 
@@ -554,7 +554,8 @@ def start(
         observer: Called with every lifecycle report, synchronously.
 
     Raises:
-        InvalidSpec: ``spec`` is not a Supervisor spec.
+        InvalidSpec: ``spec`` is not a Supervisor spec, or sets ``restart``
+            or ``significant``, which mean nothing for a root.
         StartFailed: a child failed to start; chained to its exception.
         SupervisorGaveUp: the root gave up while handling what starting caused.
     """
@@ -563,6 +564,7 @@ def start(
             f"gensup.start: the root must be a Supervisor spec (got {spec!r}); "
             f"wrap a worker in Supervisor('root', [worker])"
         )
+    check_root(spec)
     if clock is not None and not callable(getattr(clock, "now", None)):
         raise InvalidSpecType(f"gensup.start: 'clock' must have a now() method (got {clock!r})")
     if observer is not None and not callable(observer):
