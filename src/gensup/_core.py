@@ -24,7 +24,7 @@ import inspect
 from collections import deque
 from collections.abc import Callable, Generator, Hashable
 from types import GeneratorType
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -37,6 +37,9 @@ from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, re
 from ._routing import WaitTable, select, select_under, unwait, wait
 from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_values  # what dict.values() returns: reversible
 
 __all__ = ["Core", "Observer"]
 
@@ -116,12 +119,17 @@ class _WorkerNode(_Node):
 class _SupNode(_Node):
     # Invariant: the parent's path, "/", the spec's id (the root: its id).
     path: str = attrs.field(kw_only=True)
-    # Invariant: child order (spec order, then start_child order); empty when stopped.
-    children: list[_Node] = attrs.Factory(list)
-    # Invariant: the same nodes as `children`, by id.
+    # Invariant: the children by id, in child order (spec order, then
+    # start_child order: a dict keeps insertion order, and removing a child
+    # costs O(1) wherever it is); empty when stopped.
     by_id: dict[str, _Node] = attrs.Factory(dict)
     # Invariant: set while running; a fresh window at every start.
     window: IntensityWindow | None = None
+
+    @property
+    def children(self) -> dict_values[str, _Node]:
+        """The children in child order (a view of `by_id`)."""
+        return self.by_id.values()
 
 
 def _make_node(spec: ChildSpec, parent: _SupNode) -> _Node:
@@ -492,7 +500,6 @@ class Core:
         self._queue.append((_EXIT, sup, sup.seq, _SHUTDOWN))
 
     def _remove(self, sup: _SupNode, node: _Node) -> None:
-        sup.children.remove(node)
         del sup.by_id[node.spec.id]
 
     # ---- Start: run on the trampoline, so deep trees do not recurse ----
@@ -552,9 +559,8 @@ class Core:
         self._begin(sup)
         sup.state = _RUNNING
         sup.window = IntensityWindow(spec.intensity, spec.period)
-        sup.children = [_make_node(child, sup) for child in spec.children]
-        sup.by_id = {node.spec.id: node for node in sup.children}
-        failed = yield self._start_group(sup, list(sup.children))
+        sup.by_id = {child.id: _make_node(child, sup) for child in spec.children}
+        failed = yield self._start_group(sup, list(sup.by_id.values()))
         if failed is None:
             return True
         self._stop(sup)
@@ -618,7 +624,6 @@ class Core:
             # Exits and retries still queued for these children are void.
             child.exit_pending = False
             child.state = _STOPPED
-        sup.children = []
         sup.by_id = {}
         sup.state = _STOPPED
         self._report(Stopped(sup.path, _SHUTDOWN), sup.incarnation)

@@ -240,7 +240,6 @@ class Tree(Core):
                     f"use restart_child, or delete_child first"
                 )
             node = _make_node(spec, sup)
-            sup.children.append(node)
             sup.by_id[spec.id] = node
             outcome = self._run(self._start_child(node))
             if outcome is _FAILED:
