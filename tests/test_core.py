@@ -2483,6 +2483,32 @@ class TestViews:
         tree.stop()
         assert repr(tree) == "<gensup.Tree 'root' stopped>"
 
+    def test_walk(self) -> None:
+        """walk gives every child in tree order, the root first, with depth, info and spec."""
+        pool = Supervisor("s", [w("b", restart="transient")], strategy="one_for_all")
+        spec = Supervisor("root", [w("a", idle), pool, Supervisor("t", [w("c")])])
+        tree, _ = boot(spec)
+        tree.start_child("root/s", w("late", idle))
+        tree.terminate_child("root/t")
+        crash(tree, "root/s/b")
+        walked = tree.walk()
+        assert [
+            (depth, info.id, info.state.value, info.incarnation) for depth, info, _ in walked
+        ] == [
+            (0, "root", "running", 1),
+            (1, "a", "running", 1),
+            (1, "s", "running", 1),
+            (2, "b", "running", 2),
+            (2, "late", "running", 2),
+            (1, "t", "stopped", 1),
+        ]
+        assert [info for _, info, _ in walked[1:3]] == tree.which_children("root")[:2]
+        assert walked[0][2] is spec
+        assert walked[2][2] is pool
+        assert walked[4][2] == w("late", idle)
+        tree.stop()
+        assert tree.walk() == []
+
     def test_which_children_of_a_worker_not_found(self) -> None:
         """which_children of a worker's path raises ChildNotFound."""
         tree, _ = boot(Supervisor("root", [w("a")]))

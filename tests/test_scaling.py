@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import gensup
-from gensup import Supervisor, Worker, waitfor
+from gensup import Supervisor, Worker, render, waitfor
 
 FACTOR = 8
 SLACK = 2.5
@@ -77,3 +77,37 @@ class TestTemporaryChildren:
             return run
 
         assert_linear(prepare, 2_000)
+
+
+def chain(depth: int) -> Supervisor:
+    """Supervisors ``depth`` levels deep above one worker."""
+    spec = Supervisor("leaf", [Worker("w", idle)])
+    for level in range(depth):
+        spec = Supervisor(f"s{level}", [spec])
+    return spec
+
+
+def idle() -> Gen:
+    """Wait forever."""
+    while True:
+        yield waitfor("NEVER")
+
+
+class TestMermaid:
+    def test_running_chain_is_linear(self) -> None:
+        """render.mermaid of a running tree costs O(depth) for a chain, not O(depth²)."""
+
+        def prepare(depth: int) -> Callable[[], object]:
+            tree = gensup.start(chain(depth))
+            return lambda: render.mermaid(tree)
+
+        assert_linear(prepare, 1_000)
+
+    def test_spec_chain_is_linear(self) -> None:
+        """render.mermaid of a spec costs O(depth) for a chain, not O(depth²)."""
+
+        def prepare(depth: int) -> Callable[[], object]:
+            spec = chain(depth)
+            return lambda: render.mermaid(spec)
+
+        assert_linear(prepare, 4_000)

@@ -383,6 +383,41 @@ class Tree(Core):
             workers=workers,
         )
 
+    def walk(self) -> list[tuple[int, ChildInfo, ChildSpec]]:
+        """Every child of the running tree in tree order, with its depth and its spec.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> spec = Supervisor("root", [Supervisor("pool", [Worker("a", idle)])])
+            >>> with gensup.start(spec) as tree:
+            ...     for depth, info, child in tree.walk():
+            ...         print("  " * depth + info.id, info.kind.value, info.state.value)
+            root supervisor running
+              pool supervisor running
+                a worker running
+
+        Each child comes as ``(depth, info, spec)``: its depth (0 for the
+        root, which comes first), what `which_children` says of it, and
+        what `get_childspec` would return; a supervisor's children follow
+        it, in child order.  A stopped supervisor has no children, and a
+        tree that is not alive yields nothing.  Unlike a walk through
+        `which_children`, this takes no paths, so it costs in proportion to
+        the number of children however deep the tree is.
+        """
+        return [
+            (
+                depth,
+                ChildInfo(
+                    node.spec.id, _kind(node), node.spec.restart, node.state, node.incarnation
+                ),
+                node.spec,
+            )
+            for node, depth in self._walk()
+        ]
+
     def status(self) -> dict[str, tuple[Hashable, ...]]:
         """For each live worker, in tree order, the events it waits for.
 
