@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("nreps", nargs="?", type=int, default=5000)
     parser.add_argument("--reps", type=int, default=3, help="runs of each (median reported)")
     args = parser.parse_args(argv)
-    # Timing gensup, not a log sink: the workers' ends would be DEBUG records.
+    # Timing gensup, not a log sink.
     logger.remove()
     dispatches = args.nprocess * args.nreps
     sides: dict[str, Callable[[], float]] = {

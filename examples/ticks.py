@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     # The seed's LOG: a UTC timestamp and the message, on stderr.  gensup's own
-    # progress reports are DEBUG records, left out here.
+    # progress reports are TRACE records, left out here.
     logger.remove()
     logger.add(
         sys.stderr, level="INFO", format="{time:YYYY-MM-DD HH:mm:ss!UTC} {message}", colorize=False

@@ -209,8 +209,11 @@ class Core:
 
     # ---- Reports ----
 
-    def _report(self, report: Report, incarnation: int | None = None) -> None:
-        _log.log_report(report, incarnation)
+    def _report(
+        self, report: Report, incarnation: int | None = None, spec: ChildSpec | None = None
+    ) -> None:
+        # `spec` names the code a record comes from (see _log): a worker's own.
+        _log.log_report(report, incarnation, spec)
         observer = self._observer
         if observer is not None:
             try:
@@ -344,7 +347,7 @@ class Core:
                 node.gen = None
                 node.state = _STOPPED
                 unwait(self._waiting, node)
-                self._report(Stopped(node.path, _CRASH, exc), node.incarnation)
+                self._report(Stopped(node.path, _CRASH, exc), node.incarnation, node.spec)
                 raise
 
     def _ended_with(self, node: _WorkerNode, outcome: object) -> None:
@@ -362,7 +365,7 @@ class Core:
         node.exit_pending = True
         if exc is not None:
             _user_traceback(exc)
-        self._report(Stopped(node.path, reason, exc), node.incarnation)
+        self._report(Stopped(node.path, reason, exc), node.incarnation, node.spec)
         self._queue.append((_EXIT, node, node.seq, reason))
 
     # ---- The queue: run to completion ----
@@ -550,7 +553,7 @@ class Core:
         self._seq += 1
         node.seq = self._last_start = self._seq
         node.exit_pending = False
-        self._report(Started(node.path), node.incarnation)
+        self._report(Started(node.path), node.incarnation, node.spec)
 
     def _start_sup(self, sup: _SupNode) -> Generator[Any, Any, bool]:
         """Start a fresh supervisor, then its children in order."""
@@ -591,11 +594,11 @@ class Core:
         node.gen = None
         node.state = _STOPPED
         if outcome is _RETURNED:
-            self._report(Stopped(node.path, _NORMAL), node.incarnation)
+            self._report(Stopped(node.path, _NORMAL), node.incarnation, spec)
             return _IGNORED
         assert isinstance(outcome, BaseException)
         self._start_error = _user_traceback(outcome)
-        self._report(Stopped(node.path, _CRASH, outcome), node.incarnation)
+        self._report(Stopped(node.path, _CRASH, outcome), node.incarnation, spec)
         return _FAILED
 
     # ---- Stop: children last to first, with an explicit stack ----
@@ -652,7 +655,7 @@ class Core:
             reason, error = _CRASH, exc
             if self._interrupt is None:
                 self._interrupt = exc
-        self._report(Stopped(node.path, reason, error), node.incarnation)
+        self._report(Stopped(node.path, reason, error), node.incarnation, node.spec)
 
 
 def _bury(gen: Generator[Any, Any, Any]) -> None:
