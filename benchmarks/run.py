@@ -32,7 +32,7 @@ from loguru import logger
 
 Benchmark = Callable[..., None]
 
-#: The suite, in the order of issue 4.
+#: The suite, in the order of the performance page's table.
 BENCHMARKS: dict[str, Benchmark] = {
     "ticks-flat": ticks_flat,
     "ticks-deep": ticks_deep,

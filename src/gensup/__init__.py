@@ -106,4 +106,6 @@ def _fix_module_names() -> None:
 
 
 _fix_module_names()
-del _fix_module_names
+# `from __future__ import annotations` binds `annotations` here too; it is no
+# name of gensup's (dir(gensup) shows public names only).
+del _fix_module_names, annotations

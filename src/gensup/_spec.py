@@ -207,15 +207,20 @@ def _convert_enum(enum_type: type[enum.StrEnum], field: str, value: object) -> A
     return _Invalid(value, field, choices)
 
 
-def _to_strategy(value: object) -> Strategy:
+# The converters' parameters are annotated with what a user may pass: the
+# reference shows them as the spec's signature (see docs/griffe_extensions.py).
+# Their bodies take any value, and leave a wrong one to the field's validator.
+
+
+def _to_strategy(value: Strategy | str) -> Strategy:
     return _convert_enum(Strategy, "strategy", value)  # type: ignore[no-any-return]
 
 
-def _to_restart(value: object) -> Restart:
+def _to_restart(value: Restart | str) -> Restart:
     return _convert_enum(Restart, "restart", value)  # type: ignore[no-any-return]
 
 
-def _to_auto_shutdown(value: object) -> AutoShutdown:
+def _to_auto_shutdown(value: AutoShutdown | str) -> AutoShutdown:
     return _convert_enum(AutoShutdown, "auto_shutdown", value)  # type: ignore[no-any-return]
 
 
@@ -254,12 +259,13 @@ def _check_number(
     return check
 
 
-def _to_tuple(value: object) -> object:
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        return value  # left for the validator to reject
-    return tuple(value)
+def _to_tuple(value: Iterable[Any]) -> object:
+    untyped: object = value
+    if isinstance(untyped, tuple):
+        return untyped
+    if isinstance(untyped, (str, bytes, Mapping)) or not isinstance(untyped, Iterable):
+        return untyped  # left for the validator to reject
+    return tuple(untyped)
 
 
 def _check_args(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -302,12 +308,13 @@ class _Kwargs(Mapping[str, Any]):
 _NO_KWARGS: Final = _Kwargs({})
 
 
-def _to_kwargs(value: object) -> object:
-    if value is None:
+def _to_kwargs(value: Mapping[str, Any] | None) -> object:
+    untyped: object = value
+    if untyped is None:
         return _NO_KWARGS
-    if isinstance(value, Mapping):
-        return _Kwargs(value)
-    return value
+    if isinstance(untyped, Mapping):
+        return _Kwargs(untyped)
+    return untyped
 
 
 def _check_kwargs(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -426,9 +433,10 @@ def _worker_hash(spec: Worker) -> int:
     )
 
 
-def _to_children(value: object) -> object:
-    if isinstance(value, (Worker, Supervisor)):
-        return value  # a single child passed bare: rejected below with a clear message
+def _to_children(value: Iterable[ChildSpec]) -> object:
+    untyped: object = value
+    if isinstance(untyped, (Worker, Supervisor)):
+        return untyped  # a single child passed bare: rejected below with a clear message
     return _to_tuple(value)
 
 

@@ -65,8 +65,10 @@ class Tree(Core):
     workers emit meanwhile and the restarts of workers that end meanwhile are
     handled, in order, before it returns.  Calling one of them from inside a
     worker or an observer raises `ReentrantCall`: workers act through
-    commands (``yield emit(...)``).  The read-only calls (`status`,
-    `which_children`, `count_children`, `format`) may be called anywhere.
+    commands (``yield emit(...)``).  The read-only calls and properties
+    (`status`, `which_children`, `count_children`, `get_childspec`, `walk`,
+    `format` and ``str(tree)``, `spec`, `alive`, `dropped`) may be called
+    anywhere, from a worker or an observer too.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
