@@ -618,6 +618,43 @@ class TestProperties:
         assert isinstance(spec.restart, Restart)
         assert isinstance(spec.auto_shutdown, AutoShutdown)
 
+    @given(
+        ids,
+        st.sampled_from([gen, gen_with_args, functools.partial(gen_with_args, 1), Holder()]),
+        st.lists(st.integers(), max_size=2),
+        st.sampled_from(["list", "tuple"]),
+        st.one_of(st.none(), st.dictionaries(st.sampled_from("ab"), st.integers(), max_size=2)),
+        st.sampled_from([*Restart, *(r.value for r in Restart)]),
+        st.booleans(),
+    )
+    def test_any_valid_worker_builds(
+        self,
+        spec_id: str,
+        func: Any,
+        args: list[int],
+        args_as: str,
+        kwargs: dict[str, int] | None,
+        restart: Restart | str,
+        significant: bool,
+    ) -> None:
+        """Every valid Worker builds, holds what was given, and equals one built by evolve."""
+        significant = significant and Restart(restart) is not Restart.PERMANENT
+        given_args = args if args_as == "list" else tuple(args)
+        spec = Worker(
+            spec_id,
+            func,
+            args=given_args,
+            kwargs=kwargs,
+            restart=restart,
+            significant=significant,
+        )
+        assert (spec.id, spec.func, spec.args) == (spec_id, func, tuple(args))
+        assert dict(spec.kwargs) == (kwargs or {})
+        assert spec.restart is Restart(restart)
+        assert spec.significant is significant
+        assert attrs.evolve(spec) == spec
+        assert hash(attrs.evolve(spec, args=list(args))) == hash(spec)
+
     @given(st.sampled_from([*Strategy, *Restart, *AutoShutdown]))
     def test_enum_value_round_trip(self, member: Strategy | Restart | AutoShutdown) -> None:
         """Every enum member is found again from its value, and equals it as a string."""

@@ -29,7 +29,7 @@ from typing import Any, Final
 import loguru
 from loguru import logger
 
-from .reports import Dropped, GaveUp, Report, Started, Stopped
+from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
 __all__ = ["log_observer_error", "log_report"]
 
@@ -140,8 +140,8 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
             gensup_about=spec,
         )
     elif type(report) is Stopped:
-        path, reason = report.path, report.reason.value
-        if reason == "crash":
+        path, reason = report.path, report.reason
+        if reason is Reason.CRASH:
             exc = report.exception
             _logger.opt(exception=exc).error(
                 "crash report: {} crashed: {!r}",
@@ -150,10 +150,10 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
                 path=path,
                 incarnation=incarnation,
                 event=None,
-                reason=reason,
+                reason="crash",
                 gensup_about=spec,
             )
-        elif reason == "killed":
+        elif reason is Reason.KILLED:
             _logger.error(
                 "{} was killed: it yielded again while being closed "
                 "(a finally block or an except GeneratorExit must not yield)",
@@ -161,18 +161,21 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
                 path=path,
                 incarnation=incarnation,
                 event=None,
-                reason=reason,
+                reason="killed",
                 gensup_about=spec,
             )
         else:
+            # The str value itself, not the enum member: `_value_` is a
+            # plain attribute, where `.value` goes through a descriptor.
+            value = reason._value_
             _logger.trace(
                 "stopped {} ({})",
                 path,
-                reason,
+                value,
                 path=path,
                 incarnation=incarnation,
                 event=None,
-                reason=reason,
+                reason=value,
                 gensup_about=spec,
             )
     elif type(report) is GaveUp:
