@@ -1,6 +1,6 @@
 """Run gensup's benchmark suite and print the table (``make bench``).
 
-    python benchmarks/run.py                      # all seven, full sizes
+    python benchmarks/run.py                      # all nine, full sizes
     python benchmarks/run.py --only ticks-flat restarts
     python benchmarks/run.py --json now.json      # save the figures
     python benchmarks/run.py --compare before.json   # flag regressions over 10%
@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
-from _lifecycle import memory, restarts, startup
+from _lifecycle import ending, memory, restarts, spec_and_start, startup
 from loguru import logger
 
 Benchmark = Callable[..., None]
@@ -41,6 +41,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "emit-chain": emit_chain,
     "memory": memory,
     "start-up": startup,
+    "ending": ending,
+    "spec-start": spec_and_start,
 }
 
 

@@ -16,7 +16,17 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-NAMES = ["ticks-flat", "ticks-deep", "bystanders", "restarts", "emit-chain", "memory", "start-up"]
+NAMES = [
+    "ticks-flat",
+    "ticks-deep",
+    "bystanders",
+    "restarts",
+    "emit-chain",
+    "memory",
+    "start-up",
+    "ending",
+    "spec-start",
+]
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
