@@ -404,8 +404,8 @@ class Tree(Core):
         Each child comes as ``(depth, info, spec)``: its depth (0 for the
         root, which comes first), what `which_children` says of it, and
         what `get_childspec` would return; a supervisor's children follow
-        it, in child order.  A stopped supervisor has no children, and a
-        tree that is not alive yields nothing.  Unlike a walk through
+        it, in child order.  A stopped supervisor has no children, and the
+        list of a tree that is not alive is empty.  Unlike a walk through
         `which_children`, this takes no paths, so it costs in proportion to
         the number of children however deep the tree is.
         """
