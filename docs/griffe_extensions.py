@@ -5,7 +5,10 @@
   their ``Args:`` sections match them.  The annotations are griffe's own, so
   they link to their targets: a field's from the class body, or, for a field
   with a converter, the converter's parameter's, which says what may be
-  passed (``strategy: Strategy | str``, not the ``Strategy`` stored).
+  passed (``strategy: Strategy | str``, not the ``Strategy`` stored).  An
+  ``__init__`` written out in the class (``Worker``'s) keeps its own
+  signature, but shows the fields' defaults as values (``'permanent'``), not
+  the private names it spells them with.
 * A Google-style ``Example:`` section is read as ``Examples:``, the only
   spelling griffe knows, so that doctests render as code.
 * A base class from a private module that gensup does not export (``Tree``'s
@@ -75,8 +78,6 @@ class GensupReference(griffe.Extension):
 
     @staticmethod
     def _add_attrs_init(cls: griffe.Class) -> None:
-        if "__init__" in cls.members:
-            return
         try:
             runtime = getattr(importlib.import_module(cls.module.path), cls.name)
         except (ImportError, AttributeError):
@@ -84,6 +85,13 @@ class GensupReference(griffe.Extension):
         if not attrs.has(runtime):
             return
         fields = {field.alias: field for field in attrs.fields(runtime)}
+        written = cls.members.get("__init__")
+        if isinstance(written, griffe.Function):
+            for parameter in written.parameters:
+                field = fields.get(parameter.name)
+                if field is not None and parameter.default is not None:
+                    parameter.default = _default(field)
+            return
         parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
         for name, param in inspect.signature(runtime).parameters.items():
             field = fields[name]

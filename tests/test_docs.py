@@ -194,11 +194,44 @@ class TestReferenceSignatures:
 
         worker = parameters("Worker")
         assert worker["kwargs"] == "Mapping[str, Any] | None"
+        defaults = {
+            p.name: p.default for p in reference_package()["Worker"].members["__init__"].parameters
+        }
+        assert defaults["restart"] == "'permanent'"
+        assert defaults["significant"] == "False"
         assert worker["args"] == "Iterable[Any]"
         assert worker["restart"] == "Restart | str"
         supervisor = parameters("Supervisor")
         assert supervisor["children"] == "Iterable[ChildSpec]"
         assert supervisor["strategy"] == "Strategy | str"
+
+    def test_signatures_name_no_private_things(self) -> None:
+        """No signature on the reference pages shows a private name (such as ``_RESTART``)."""
+        package = reference_package()
+        private = re.compile(r"(?<![\w.])_[A-Za-z]\w*")
+        names = [f"gensup.{name}" for name in gensup.__all__]
+        for module in (gensup.render, gensup.reports, gensup.testing):
+            names += [f"{module.__name__}.{name}" for name in module.__all__]
+        shown = []
+        for path in names:
+            obj = package[path.removeprefix("gensup.")]
+            if obj.is_alias:
+                obj = obj.final_target
+            if obj.is_module:
+                continue  # its public names are in the list too
+            functions = [obj] if obj.is_function else []
+            if obj.is_class:
+                functions += [
+                    member
+                    for member_name, member in obj.members.items()
+                    if member.is_function and (member_name == "__init__" or member_name[0] != "_")
+                ]
+            for function in functions:
+                for parameter in function.parameters:
+                    for text in (str(parameter.annotation), str(parameter.default)):
+                        if private.search(text):
+                            shown.append(f"{path}.{function.name}({parameter.name}): {text}")
+        assert shown == []
 
     def test_recorder_takes_no_reports(self) -> None:
         """Recorder's signature has no shared-looking default list."""
