@@ -86,10 +86,11 @@ def _drop() -> None:
 
 def floor_side(
     gens: Callable[[], list[_floor.BareGen]],
-    driver: Callable[[_floor.Dispatcher], Run],
-    dispatcher: type[_floor.Dispatcher] = _floor.Dispatcher,
+    driver: Callable[[Any], Run],
+    dispatcher: Callable[[], _floor.Floor] = _floor.Dispatcher,
 ) -> Prepare:
-    """Park the generators that ``gens()`` makes in a bare dispatcher."""
+    """Park the generators that ``gens()`` makes in a bare dispatcher (the tightest floor,
+    unless told otherwise)."""
 
     def prepare() -> tuple[Run, Callable[[], None]]:
         floor = dispatcher()
@@ -148,7 +149,10 @@ def ticks_flat(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
     )
     for n, rounds in sizes:
         drive = ticking(rounds)
-        sides = {"floor": floor_side(tickers(n), drive)}
+        sides = {
+            "floor": floor_side(tickers(n), drive),
+            "dict floor": floor_side(tickers(n), drive, _floor.DictDispatcher),
+        }
         for form, func in FORMS.items():
             sides[form] = gensup_side(flat(func, n), drive)
         result = compare_rates(sides, reps, peak=peak)
@@ -156,6 +160,21 @@ def ticks_flat(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
             report.rows.append(
                 rate_row(
                     "ticks-flat", f"N={n:,} {form}", "dispatches/s", result[form], result["floor"]
+                )
+            )
+        # The second line: the same gensup figures against the dict floor.
+        for form in FORMS:
+            report.rows.append(
+                rate_row(
+                    "ticks-flat",
+                    f"N={n:,} {form}, dict floor",
+                    "dispatches/s",
+                    result[form],
+                    result["dict floor"],
+                    note=""
+                    if form != "fast"
+                    else f"dict floor / list floor: "
+                    f"{result['dict floor'].median / result['floor'].median:.2f}",
                 )
             )
     if not quick:

@@ -77,7 +77,7 @@ class Row:
 
 @dataclass
 class Target:
-    """A target of issue 4, checked against the rows of this run."""
+    """A target of the suite, checked against the rows of this run."""
 
     bench: str
     what: str
@@ -247,8 +247,8 @@ def print_rows(rows: Sequence[Row], out: Any = sys.stdout) -> None:
 
 
 def print_targets(targets: Iterable[Target], out: Any = sys.stdout) -> None:
-    """Each target of issue 4 with its measured value."""
-    print("\nTargets (issue 4):", file=out)
+    """Each target with its measured value."""
+    print("\nTargets:", file=out)
     for target in targets:
         sign = ">=" if target.at_least else "<="
         mark = "ok  " if target.ok else "MISS"

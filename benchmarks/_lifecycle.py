@@ -118,11 +118,11 @@ def restarts(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
 # ---- 6. memory ----
 
 
-def bare_bytes(n: int) -> int:
-    """Bytes that ``n`` bare generators waiting in a dict take, with the dict."""
+def bare_bytes(n: int, dispatcher: Callable[[], _floor.Floor] = _floor.Dispatcher) -> int:
+    """Bytes that ``n`` bare generators waiting in a floor take, with its list (or dict)."""
     gc.collect()
     tracemalloc.start()
-    floor = _floor.Dispatcher()
+    floor = dispatcher()
     for _ in range(n):
         floor.introduce(_floor.waiter("IDLE"))
     used, _ = tracemalloc.get_traced_memory()
@@ -164,9 +164,10 @@ def spec_bytes(n: int) -> float:
 
 
 def memory(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
-    """Bytes per idle waiting worker, against a bare generator waiting in a dict."""
+    """Bytes per idle waiting worker, against a bare generator waiting in a list."""
     n, group_size = (2_000, 100) if quick else (1_000_000, 1_000)
     floor = bare_bytes(n) / n
+    dict_floor = bare_bytes(n, _floor.DictDispatcher) / n
     used, top = gensup_bytes(n, group_size)
     per_worker = used / n
     report.rows.append(
@@ -179,7 +180,8 @@ def memory(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
             Side(floor, [floor], None),
             per_worker / floor,
             note=f"the specs are shared by groups of {group_size:,}; a spec of its own "
-            f"adds {spec_bytes(10_000 if not quick else 100):,.0f} B per worker",
+            f"adds {spec_bytes(10_000 if not quick else 100):,.0f} B per worker; against "
+            f"the dict floor ({dict_floor:,.0f} B): {per_worker / dict_floor:.2f}",
         )
     )
     if not quick:
@@ -205,7 +207,7 @@ def start_stop_gensup(spec: Supervisor) -> tuple[float, float]:
 
 
 def start_stop_floor(n: int) -> tuple[float, float]:
-    """Seconds to start ``n`` bare generators into a dict, and to close them."""
+    """Seconds to start ``n`` bare generators into a list, and to close them."""
     began = clock()
     floor = _floor.Dispatcher()
     for _ in range(n):
@@ -256,4 +258,145 @@ def startup(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
             rate_row(
                 "start-up", f"{what} {n:,} workers", "workers/s", result["gensup"], result["floor"]
             )
+        )
+
+
+# ---- 8. ending workers ----
+
+
+def process(n: int) -> WorkerGen:
+    """The seed's process: wait for ``n`` TICKs, then end."""
+    tick = waitfor("TICK")
+    for _ in range(n):
+        _event, _n = yield tick
+
+
+def ending(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
+    """N temporary workers wait for R ticks, then end: the cost of the last tick.
+
+    At the R-th signal every worker returns, and its supervisor forgets it
+    (temporary): the figure is workers ended per second, the signal's own
+    delivery included.  The floor's generators end with StopIteration and are
+    simply not parked again.  Each repetition builds its tree afresh and
+    signals the first R - 1 ticks untimed.
+    """
+    n, rounds = (500, 5) if quick else (100_000, 50)
+    reps = min(reps, 3)  # a repetition starts n workers and ticks them r times
+
+    def gensup_run() -> tuple[int, float]:
+        spec = Supervisor(
+            "root",
+            [Worker(f"w{i}", process, args=(rounds,), restart="temporary") for i in range(n)],
+        )
+        tree = gensup.start(spec)
+        for j in range(rounds - 1):
+            tree.signal("TICK", j)
+        gc.collect()
+        began = clock()
+        ended = tree.signal("TICK", rounds)
+        elapsed = clock() - began
+        assert ended == n
+        assert not tree.which_children("root")
+        tree.stop()
+        return n, elapsed
+
+    def floor_run() -> tuple[int, float]:
+        floor = _floor.Dispatcher()
+        for _ in range(n):
+            floor.introduce(_floor.process(rounds))
+        for j in range(rounds - 1):
+            floor.signal("TICK", j)
+        gc.collect()
+        began = clock()
+        ended = floor.signal("TICK", rounds)
+        elapsed = clock() - began
+        assert ended == n
+        assert not floor.waiting
+        return n, elapsed
+
+    result = compare_rates(
+        {"floor": lambda: (floor_run, _nothing), "gensup": lambda: (gensup_run, _nothing)},
+        reps,
+        peak=False,
+    )
+    report.rows.append(
+        rate_row(
+            "ending",
+            f"{n:,} workers end at tick {rounds}",
+            "workers/s",
+            result["gensup"],
+            result["floor"],
+            note=f"{1e6 / result['gensup'].median:.2f} us per ending worker, "
+            f"floor {1e6 / result['floor'].median:.2f} us",
+        )
+    )
+    if not quick:
+        report.target(
+            "ending",
+            "us per ending worker",
+            1e6 / result["gensup"].median,
+            2,
+            at_least=False,
+        )
+
+
+def _nothing() -> None:
+    """Nothing to tear down: each repetition cleans up after itself."""
+
+
+# ---- 9. spec and start ----
+
+
+def spec_and_start(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
+    """Build a Worker spec per worker, then start them all under one root.
+
+    What a program pays to describe and start each worker: the spec (with its
+    validation), the root's, and `gensup.start`.  The floor is the bare
+    loop's own cost of making a worker: create its generator, run it to its
+    first wait and park it.  Stopping is not timed on either side.
+    """
+    n = 500 if quick else 100_000
+    reps = min(reps, 3)
+
+    def gensup_run() -> tuple[int, float]:
+        gc.collect()
+        began = clock()
+        tree = gensup.start(Supervisor("root", [Worker(f"w{i}", idle) for i in range(n)]))
+        elapsed = clock() - began
+        tree.stop()
+        return n, elapsed
+
+    def floor_run() -> tuple[int, float]:
+        gc.collect()
+        began = clock()
+        floor = _floor.Dispatcher()
+        for _ in range(n):
+            floor.introduce(_floor.waiter("IDLE"))
+        elapsed = clock() - began
+        floor.close()
+        return n, elapsed
+
+    result = compare_rates(
+        {"floor": lambda: (floor_run, _nothing), "gensup": lambda: (gensup_run, _nothing)},
+        reps,
+        peak=False,
+    )
+    report.rows.append(
+        rate_row(
+            "spec-start",
+            f"spec and start of {n:,} workers",
+            "workers/s",
+            result["gensup"],
+            result["floor"],
+            note=f"{1e6 / result['gensup'].median:.2f} us per worker, "
+            f"floor {1e6 / result['floor'].median:.2f} us",
+        )
+    )
+    if not quick:
+        report.target(
+            "spec-start",
+            "us per worker, spec and start",
+            1e6 / result["gensup"].median,
+            3,
+            at_least=False,
         )

@@ -18,19 +18,17 @@ A two-level tree, on a virtual clock so the story is the same on every run:
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
-from typing import Any
 
 from loguru import logger
 
 import gensup
-from gensup import Supervisor, SupervisorGaveUp, VirtualClock, Worker, emit, waitfor
+from gensup import Supervisor, SupervisorGaveUp, VirtualClock, Worker, WorkerGen, emit, waitfor
 from gensup.reports import Dropped, GaveUp, Report, Started, Stopped
 
 JOB = waitfor("JOB")
 
 
-def flaky() -> Generator[Any, Any, None]:
+def flaky() -> WorkerGen:
     """Do jobs; crash on every third one."""
     done = 0
     while True:
@@ -40,7 +38,7 @@ def flaky() -> Generator[Any, Any, None]:
             raise RuntimeError(f"flaky gave up on job {job}")
 
 
-def db() -> Generator[Any, Any, None]:
+def db() -> WorkerGen:
     """Answer queries; a poisoned query crashes it."""
     while True:
         _, query = yield waitfor("QUERY")
@@ -49,7 +47,7 @@ def db() -> Generator[Any, Any, None]:
         yield emit("ANSWER", query.upper())
 
 
-def cache() -> Generator[Any, Any, None]:
+def cache() -> WorkerGen:
     """Count the answers it sees (the count is lost when it restarts)."""
     seen = 0
     try:

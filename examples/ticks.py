@@ -12,16 +12,14 @@ prints, as the seed does, ``Endcount 12`` for the defaults.
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
-from typing import Any
 
 from loguru import logger
 
 import gensup
-from gensup import Supervisor, Tree, Worker, waitfor
+from gensup import Supervisor, Tree, Worker, WorkerGen, waitfor
 
 
-def process(n: int) -> Generator[Any, Any, None]:
+def process(n: int) -> WorkerGen:
     """Wait for TICK n times, checking that the ticks come in order."""
     for i in range(1, n + 1):
         event, howmany = yield waitfor("TICK")
@@ -63,7 +61,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     # The seed's LOG: a UTC timestamp and the message, on stderr.  gensup's own
-    # progress reports are DEBUG records, left out here.
+    # progress reports are TRACE records, left out here.
     logger.remove()
     logger.add(
         sys.stderr, level="INFO", format="{time:YYYY-MM-DD HH:mm:ss!UTC} {message}", colorize=False

@@ -147,9 +147,13 @@ def finish(
 
 def tree_shapes(root_id: str = "r") -> st.SearchStrategy[SupervisorShape]:
     """Root supervisors of at most `MAX_NODES` nodes and depth `MAX_DEPTH`:
-    nested supervisors, every strategy and restart type, intensity 0..3,
+    nested supervisors, every strategy and restart type (the root's is
+    permanent), intensity 0..3,
     period 1..10 s, some significant children."""
-    return _raw_supervisors(_raw_nodes).map(lambda raw: finish(raw, root_id))
+    # The root is permanent: gensup.start refuses restart types on a root.
+    return _raw_supervisors(_raw_nodes).map(
+        lambda raw: finish(attrs.evolve(raw, restart="permanent"), root_id)
+    )
 
 
 def child_shapes(id: str, parent_auto_shutdown: str) -> st.SearchStrategy[Shape]:

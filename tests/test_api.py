@@ -16,6 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 import gensup
+from gensup.reports import Started
+from gensup.testing import Recorder
 
 PUBLIC = [
     "DEFAULTS",
@@ -56,6 +58,8 @@ PUBLIC = [
     "VirtualClock",
     "WaitFor",
     "Worker",
+    "WorkerFunc",
+    "WorkerGen",
     "call",
     "emit",
     "render",
@@ -119,6 +123,10 @@ class TestAll:
         for qualified, obj in public_names():
             assert obj is not None, qualified
 
+    def test_dir_shows_public_names_only(self) -> None:
+        """dir(gensup) lists no public-looking name that is not in __all__ (no `annotations`)."""
+        assert [name for name in dir(gensup) if not name.startswith("_")] == sorted(PUBLIC)
+
     def test_star_import(self) -> None:
         """from gensup import * gives exactly __all__."""
         namespace: dict[str, object] = {}
@@ -168,6 +176,16 @@ class TestDocstrings:
                 ):
                     missing.append(f"{qualified}.{attr}")
         assert missing == []
+
+
+class TestRecorder:
+    def test_starts_empty_with_no_arguments(self) -> None:
+        """A Recorder takes no arguments, and each has its own list of reports."""
+        assert inspect.signature(Recorder).parameters == {}
+        first, second = Recorder(), Recorder()
+        first(Started("root"))
+        assert first.reports == [Started("root")]
+        assert second.reports == []
 
 
 class _GensupFinder(doctest.DocTestFinder):

@@ -25,6 +25,8 @@ NAMES = [
     "memory",
     "start-up",
     "timers",
+    "ending",
+    "spec-start",
 ]
 
 
@@ -99,9 +101,10 @@ class TestSuite:
 
 class TestTicksScript:
     def test_seed_workload(self) -> None:
-        """benchmarks/ticks.py runs the seed's workload and prints both rates and the ratio."""
+        """benchmarks/ticks.py runs the seed's workload: both floors, both forms, the ratios."""
         done = run("ticks.py", "10", "12", "--reps", "1")
         assert done.returncode == 0, done.stderr
         assert "10 workers x 12 ticks = 120 dispatches" in done.stdout
         assert "floor" in done.stdout
-        assert done.stdout.count("x floor") == 2
+        assert "floor (bare generators in lists)" in done.stdout
+        assert done.stdout.count("x floor") == 3

@@ -8,6 +8,7 @@ reports, in order, as `Recorder.lines()` shows them, and what
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import subprocess
 import sys
@@ -279,6 +280,33 @@ class TestStart:
             gensup.start(w("a"))  # type: ignore[arg-type]
         assert isinstance(excinfo.value, TypeError)
 
+    @pytest.mark.parametrize(
+        ("option", "value", "shown"),
+        [
+            ("restart", "temporary", "restart='temporary'"),
+            ("restart", "transient", "restart='transient'"),
+            ("significant", True, "significant=True"),
+        ],
+    )
+    def test_root_options_that_mean_nothing_rejected(
+        self, option: str, value: object, shown: str
+    ) -> None:
+        """A root with restart or significant set is refused by start, naming the field."""
+        options: dict[str, Any] = {option: value}
+        if option == "significant":
+            options["restart"] = "transient"
+        with pytest.raises(InvalidSpec) as excinfo:
+            gensup.start(Supervisor("root", [w("a")], **options))
+        assert str(excinfo.value).startswith(
+            f"gensup.start: the root Supervisor 'root' has {shown}, which means nothing for a root"
+        )
+        assert f"leave {option!r} at its default" in str(excinfo.value)
+
+    def test_root_restart_permanent_accepted(self) -> None:
+        """A root whose restart is spelled out as permanent, the default, starts."""
+        with gensup.start(Supervisor("root", [w("a")], restart="permanent")) as tree:
+            assert tree.alive
+
     def test_which_children_info(self) -> None:
         """which_children returns ChildInfo values with kind, restart, state and incarnation."""
         tree, _ = boot(Supervisor("root", [w("a", restart="transient"), Supervisor("s")]))
@@ -297,6 +325,87 @@ class TestStart:
 
 
 # ---- Workers that return before their first wait: OTP's ignore ----
+
+
+class TestCallableFuncs:
+    """A worker's func may be any callable that returns a generator."""
+
+    class Pump:
+        """An instance with a generator __call__."""
+
+        def __init__(self, events: list[str]) -> None:
+            self.events = events
+
+        def __call__(self, label: str) -> Gen:
+            event, *args = yield waitfor("PUMP")
+            self.events.append(f"{label} {event} {args}")
+            yield waitfor("NEVER")
+
+    def test_lambda_partial_and_instance(self) -> None:
+        """A lambda, a functools.partial and a callable instance all start and get events."""
+        events: list[str] = []
+        pump = self.Pump(events)
+        spec = Supervisor(
+            "root",
+            [
+                w("lambda", lambda: pump("lambda")),
+                w("partial", functools.partial(pump, "partial")),
+                w("instance", pump, args=("instance",)),
+            ],
+        )
+        with gensup.start(spec) as tree:
+            assert tree.signal("PUMP", 1) == 3
+        assert events == ["lambda PUMP [1]", "partial PUMP [1]", "instance PUMP [1]"]
+
+    @pytest.mark.parametrize(
+        ("func", "shown"),
+        [
+            (lambda: None, "None"),
+            (lambda: [1, 2], "[1, 2]"),
+            (lambda: iter([]), "<list_iterator object at"),
+        ],
+        ids=["none", "list", "iterator"],
+    )
+    def test_not_a_generator_is_a_failed_start(self, func: Any, shown: str) -> None:
+        """A func that returns something else crashes the worker at start, naming path and value."""
+        recorder = Recorder()
+        with pytest.raises(StartFailed) as excinfo:
+            gensup.start(Supervisor("root", [w("a", func)]), observer=recorder)
+        cause = excinfo.value.__cause__
+        assert isinstance(cause, gensup.InvalidSpecType)
+        assert str(cause).startswith(
+            f"worker 'root/a': its func {func.__qualname__} returned {shown}"
+        )
+        assert "not a generator" in str(cause)
+        assert recorder.lines() == [
+            "start root",
+            "start root/a",
+            "stop root/a crash",
+            "stop root shutdown",
+        ]
+
+    def test_not_a_generator_on_restart_is_a_failed_restart(self) -> None:
+        """A func that returns a generator, then something else, makes a failed restart."""
+        made: list[int] = []
+
+        def factory() -> Any:
+            made.append(1)
+            return mortal() if len(made) == 1 else "oops"
+
+        tree, recorder = boot(Supervisor("root", [w("a", factory)], intensity=2))
+        with pytest.raises(SupervisorGaveUp):
+            tree.signal("CRASH", to="root/a")
+        assert recorder.stops("root/a", "crash") == 3
+        assert len(made) == 3
+
+    def test_coroutine_returned_is_closed(self) -> None:
+        """A coroutine returned by a plain function is closed, so no warning is left behind."""
+
+        async def job() -> None:
+            """Never awaited."""
+
+        with pytest.raises(StartFailed, match="returned <coroutine object"):
+            gensup.start(Supervisor("root", [w("a", lambda: job())]))
 
 
 class TestIgnore:
@@ -2871,6 +2980,32 @@ class TestViews:
         assert repr(tree) == "<gensup.Tree 'root' alive: 3 running, 1 stopped>"
         tree.terminate_child("root/s")
         assert repr(tree) == "<gensup.Tree 'root' alive: 1 running, 1 stopped>"
+
+    def test_walk(self) -> None:
+        """walk gives every child in tree order, the root first, with depth, info and spec."""
+        pool = Supervisor("s", [w("b", restart="transient")], strategy="one_for_all")
+        spec = Supervisor("root", [w("a", idle), pool, Supervisor("t", [w("c")])])
+        tree, _ = boot(spec)
+        tree.start_child("root/s", w("late", idle))
+        tree.terminate_child("root/t")
+        crash(tree, "root/s/b")
+        walked = tree.walk()
+        assert [
+            (depth, info.id, info.state.value, info.incarnation) for depth, info, _ in walked
+        ] == [
+            (0, "root", "running", 1),
+            (1, "a", "running", 1),
+            (1, "s", "running", 1),
+            (2, "b", "running", 2),
+            (2, "late", "running", 2),
+            (1, "t", "stopped", 1),
+        ]
+        assert [info for _, info, _ in walked[1:3]] == tree.which_children("root")[:2]
+        assert walked[0][2] is spec
+        assert walked[2][2] is pool
+        assert walked[4][2] == w("late", idle)
+        tree.stop()
+        assert tree.walk() == []
 
     def test_which_children_of_a_worker_not_found(self) -> None:
         """which_children of a worker's path raises ChildNotFound."""

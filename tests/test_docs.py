@@ -20,8 +20,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import griffe
 import pytest
+from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
 
 import gensup
 
@@ -238,3 +242,96 @@ class TestReference:
             if f"gensup.{name}" not in blocks and name not in headings
         ]
         assert missing == []
+
+
+def reference_package() -> Any:
+    """gensup as the reference pages see it: loaded by griffe with the docs' extension."""
+    extensions = griffe.load_extensions(f"{DOCS / 'griffe_extensions.py'}:GensupReference")
+    return griffe.load("gensup", search_paths=[str(ROOT / "src")], extensions=extensions)
+
+
+class TestReferenceSignatures:
+    """What the reference pages show of the public classes names public things only."""
+
+    def test_tree_shows_no_private_base(self) -> None:
+        """Tree's engine (a private class) is not shown as its base; public bases still are."""
+        package = reference_package()
+        assert package["Tree"].bases == []
+        assert [str(base) for base in package["InvalidSpecType"].bases] == [
+            "InvalidSpec",
+            "TypeError",
+        ]
+
+    def test_signatures_say_what_may_be_passed(self) -> None:
+        """Converted fields show what a user may pass: kwargs may be None, strategy a str."""
+
+        def parameters(name: str) -> dict[str, str]:
+            init = reference_package()[name].members["__init__"]
+            return {p.name: str(p.annotation) for p in init.parameters if p.name != "self"}
+
+        worker = parameters("Worker")
+        assert worker["kwargs"] == "Mapping[str, Any] | None"
+        defaults = {
+            p.name: p.default for p in reference_package()["Worker"].members["__init__"].parameters
+        }
+        assert defaults["restart"] == "'permanent'"
+        assert defaults["significant"] == "False"
+        assert worker["args"] == "Iterable[Any]"
+        assert worker["restart"] == "Restart | str"
+        supervisor = parameters("Supervisor")
+        assert supervisor["children"] == "Iterable[ChildSpec]"
+        assert supervisor["strategy"] == "Strategy | str"
+
+    def test_signatures_name_no_private_things(self) -> None:
+        """No signature on the reference pages shows a private name (such as ``_RESTART``)."""
+        package = reference_package()
+        private = re.compile(r"(?<![\w.])_[A-Za-z]\w*")
+        names = [f"gensup.{name}" for name in gensup.__all__]
+        for module in (gensup.render, gensup.reports, gensup.testing):
+            names += [f"{module.__name__}.{name}" for name in module.__all__]
+        shown = []
+        for path in names:
+            obj = package[path.removeprefix("gensup.")]
+            if obj.is_alias:
+                obj = obj.final_target
+            if obj.is_module:
+                continue  # its public names are in the list too
+            functions = [obj] if obj.is_function else []
+            if obj.is_class:
+                functions += [
+                    member
+                    for member_name, member in obj.members.items()
+                    if member.is_function and (member_name == "__init__" or member_name[0] != "_")
+                ]
+            for function in functions:
+                for parameter in function.parameters:
+                    for text in (str(parameter.annotation), str(parameter.default)):
+                        if private.search(text):
+                            shown.append(f"{path}.{function.name}({parameter.name}): {text}")
+        assert shown == []
+
+    def test_recorder_takes_no_reports(self) -> None:
+        """Recorder's signature has no shared-looking default list."""
+        recorder = reference_package()["testing"].members["Recorder"]
+        init = recorder.members.get("__init__")
+        assert init is None or [p.name for p in init.parameters] == ["self"]
+
+
+class TestSite:
+    """What the built site is made of."""
+
+    def test_only_pages_and_their_files(self) -> None:
+        """The build's own files (hooks, extensions, ruff settings, examples) stay out."""
+        config = load_config(str(ROOT / "mkdocs.yml"))
+        included = [f.src_uri for f in get_files(config) if f.inclusion.is_included()]
+        assert included
+        assert [uri for uri in included if not uri.endswith(".md")] == []
+
+    def test_pages_speak_of_the_project_only(self) -> None:
+        """No page cites the tracker's issues: the docs describe gensup as it is."""
+        cited = [
+            relative(page)
+            for page in PAGES
+            if re.search(r"\bissues? #?\d+", page.read_text(encoding="utf-8"), re.IGNORECASE)
+        ]
+        assert cited == []

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import pathlib
-from collections.abc import Generator
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
+from loguru import logger
 
 import gensup
 from gensup import StartFailed, Supervisor, SupervisorGaveUp, VirtualClock, Worker, emit, waitfor
@@ -33,7 +39,8 @@ def stubborn() -> Gen:
 
 
 def gensup_records(records: Records) -> Records:
-    return [r for r in records if r["name"].startswith("gensup")]
+    """The records gensup made: those with its four extra keys (these tests log nothing)."""
+    return [r for r in records if set(r["extra"]) >= KEYS]
 
 
 def by_level(records: Records, level: str) -> Records:
@@ -113,12 +120,12 @@ class TestGiveUp:
 
 
 class TestProgress:
-    def test_starts_and_stops_at_debug(self, log_records: Records) -> None:
-        """Starts and orderly stops are DEBUG progress reports with path and incarnation."""
+    def test_starts_and_stops_at_trace(self, log_records: Records) -> None:
+        """Starts and orderly stops are TRACE progress reports with path and incarnation."""
         tree = gensup.start(Supervisor("root", [Worker("a", mortal)]))
         tree.stop()
         records = gensup_records(log_records)
-        assert [r["level"].name for r in records] == ["DEBUG"] * 4
+        assert [r["level"].name for r in records] == ["TRACE"] * 4
         assert [(r["extra"]["path"], r["extra"]["reason"]) for r in records] == [
             ("root", None),
             ("root/a", None),
@@ -127,14 +134,158 @@ class TestProgress:
         ]
         assert records[1]["extra"]["incarnation"] == 1
 
-    def test_normal_exit_at_debug(self, log_records: Records) -> None:
-        """A normal exit is a DEBUG record with reason normal."""
+    def test_normal_exit_at_trace(self, log_records: Records) -> None:
+        """A normal exit is a TRACE record with reason normal."""
         tree = gensup.start(Supervisor("root", [Worker("a", mortal, restart="transient")]))
         log_records.clear()
         tree.signal("EXIT", to="root/a")
         (record,) = gensup_records(log_records)
-        assert record["level"].name == "DEBUG"
+        assert record["level"].name == "TRACE"
         assert record["extra"]["reason"] == "normal"
+
+    def test_default_sink_shows_no_progress(self) -> None:
+        """With loguru's default sink, a clean start and stop print nothing; a crash does."""
+        script = textwrap.dedent(
+            """
+            import gensup
+            from gensup import Supervisor, Worker, waitfor
+
+            def idle():
+                yield waitfor("CRASH")
+                raise RuntimeError("crashed")
+
+            tree = gensup.start(Supervisor("root", [Worker("a", idle)], intensity=5))
+            tree.stop()
+            print("clean", flush=True)
+            tree = gensup.start(Supervisor("root", [Worker("a", idle)], intensity=5))
+            tree.signal("CRASH")
+            tree.stop()
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        assert done.stdout == "clean\n"
+        lines = done.stderr.splitlines()
+        assert " | ERROR    | __main__:idle:" in lines[0]
+        assert lines[0].endswith(" - crash report: root/a crashed: RuntimeError('crashed')")
+        assert "DEBUG" not in done.stderr
+        assert "TRACE" not in done.stderr
+        assert "started" not in done.stderr
+
+
+class TestSource:
+    """A record names the code it is about, not gensup's logging module."""
+
+    def test_crash_names_the_line_that_raised(self, log_records: Records) -> None:
+        """A crash report's name, function and line are the worker's, where it raised."""
+        tree = gensup.start(Supervisor("root", [Worker("a", mortal)], intensity=5))
+        tree.signal("CRASH", to="root/a")
+        (record,) = by_level(log_records, "ERROR")
+        assert (record["name"], record["function"], record["line"]) == (
+            __name__,
+            "mortal",
+            line_of(mortal, 'raise RuntimeError("crash requested")'),
+        )
+        assert record["module"] == "test_log"
+        assert record["file"].name == "test_log.py"
+        assert record["file"].path == __file__
+
+    def test_crash_in_a_callee_names_the_worker(self, log_records: Records) -> None:
+        """A crash inside code the worker called names the worker's line that called it."""
+
+        def parse(text: str) -> int:
+            return int(text)
+
+        def parser() -> Gen:
+            _event, text = yield waitfor("TEXT")
+            parse(text)
+
+        tree = gensup.start(Supervisor("root", [Worker("p", parser)], intensity=5))
+        tree.signal("TEXT", "not a number")
+        (record,) = by_level(log_records, "ERROR")
+        assert (record["function"], record["line"]) == ("parser", line_of(parser, "parse(text)"))
+
+    def test_failed_start_names_the_worker(self, log_records: Records) -> None:
+        """A crash at start names the worker's line that raised."""
+
+        def fails() -> Gen:
+            raise ValueError("cannot start")
+            yield  # pragma: no cover
+
+        with pytest.raises(StartFailed):
+            gensup.start(Supervisor("root", [Worker("bad", fails)]))
+        (record,) = by_level(log_records, "ERROR")
+        assert (record["function"], record["line"]) == (
+            "fails",
+            line_of(fails, 'raise ValueError("cannot start")'),
+        )
+
+    def test_progress_names_the_worker_function(self, log_records: Records) -> None:
+        """A worker's start and stop records name its function where it is defined."""
+        tree = gensup.start(Supervisor("root", [Worker("a", mortal)]))
+        tree.stop()
+        worker = [r for r in gensup_records(log_records) if r["extra"]["path"] == "root/a"]
+        assert len(worker) == 2
+        for record in worker:
+            assert (record["name"], record["function"], record["line"]) == (
+                __name__,
+                "mortal",
+                mortal.__code__.co_firstlineno,
+            )
+
+    def test_callables_name_their_code(self, log_records: Records) -> None:
+        """A partial names its function; an instance, its __call__."""
+
+        class Pump:
+            def __call__(self) -> Gen:
+                yield waitfor("NEVER")
+
+        pump = Pump()
+        spec = Supervisor("root", [Worker("p", functools.partial(mortal)), Worker("i", pump)])
+        gensup.start(spec).stop()
+        starts = {
+            r["extra"]["path"]: r["function"]
+            for r in gensup_records(log_records)
+            if r["extra"]["reason"] is None
+        }
+        assert starts["root/p"] == "mortal"
+        assert starts["root/i"] == "__call__"
+
+    def test_supervisor_and_dropped_name_the_caller(self, log_records: Records) -> None:
+        """A supervisor's records and a dropped event name the user's call into the tree."""
+        tree = gensup.start(Supervisor("root", [Worker("a", mortal)]))
+        start_line = sys._getframe().f_lineno - 1
+        tree.signal("NOBODY")
+        signal_line = sys._getframe().f_lineno - 1
+        records = gensup_records(log_records)
+        root_start = records[0]
+        assert root_start["extra"]["path"] == "root"
+        assert (root_start["function"], root_start["line"]) == (
+            "test_supervisor_and_dropped_name_the_caller",
+            start_line,
+        )
+        (dropped,) = by_level(log_records, "INFO")
+        assert (dropped["name"], dropped["line"]) == (__name__, signal_line)
+        tree.stop()
+
+    def test_disable_still_silences_at_the_source(self, log_records: Records) -> None:
+        """logger.disable("gensup") drops every gensup record, though they name user code."""
+        logger.disable("gensup")
+        try:
+            tree = gensup.start(Supervisor("root", [Worker("a", mortal)], intensity=5))
+            tree.signal("CRASH", to="root/a")
+            tree.signal("NOBODY")
+            tree.stop()
+        finally:
+            logger.enable("gensup")
+        assert log_records == []
+
+
+def line_of(func: Callable[..., Any], text: str) -> int:
+    """The line number of the first line of ``func``'s source that contains ``text``."""
+    lines, first = inspect.getsourcelines(func)
+    return first + next(i for i, line in enumerate(lines) if text in line)
 
 
 class TestDropped:
@@ -187,7 +338,7 @@ class TestRecords:
         tree.signal("NOBODY")
         tree.stop()
         records = gensup_records(log_records)
-        assert {r["level"].name for r in records} == {"DEBUG", "INFO", "ERROR"}
+        assert {r["level"].name for r in records} == {"TRACE", "INFO", "ERROR"}
         assert all(set(r["extra"]) == KEYS for r in records)
 
     def test_package_adds_no_sink(self) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Generator
+import sys
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
 import attrs
@@ -144,21 +145,43 @@ class TestIds:
 class TestWorkerFunc:
     @pytest.mark.parametrize(
         "func",
-        [plain, lambda: None, Holder, print, Holder(), None, gen()],
-        ids=["function", "lambda", "class", "builtin", "callable-instance", "none", "generator"],
+        [plain, lambda: None, Holder, print, Holder(), functools.partial(plain), gen],
+        ids=["function", "lambda", "class", "builtin", "callable-instance", "partial", "gen"],
     )
-    def test_non_generator_function_rejected(self, func: object) -> None:
-        """Anything but a generator function raises InvalidSpecType naming worker, field, value."""
+    def test_any_callable_accepted(self, func: Any) -> None:
+        """Any callable is accepted when the spec is built: what it returns is checked at start."""
+        assert Worker("w", func).func is func
+
+    @pytest.mark.parametrize("func", [None, 42, "gen"], ids=["none", "int", "str"])
+    def test_non_callable_rejected(self, func: object) -> None:
+        """A value that cannot be called raises InvalidSpecType naming worker, field, value."""
         with pytest.raises(InvalidSpecType) as excinfo:
             Worker("w", func)  # type: ignore[arg-type]
-        text = message(excinfo)
-        assert text.startswith("Worker 'w': 'func' must be a generator function")
-        assert f"(got {func!r})" in text
+        assert message(excinfo) == (
+            "Worker 'w': 'func' must be a generator function or another callable that returns "
+            f"a generator (got {func!r})"
+        )
 
-    def test_partial_of_plain_function_rejected(self) -> None:
-        """A functools.partial of a plain function is not a generator function."""
-        with pytest.raises(InvalidSpecType, match="'func' must be a generator function"):
-            Worker("w", functools.partial(plain))
+    def test_generator_object_rejected(self) -> None:
+        """A generator object (a call of the function) is refused with a hint."""
+        made = gen()
+        with pytest.raises(InvalidSpecType, match="pass the function, not a call of it"):
+            Worker("w", made)  # type: ignore[arg-type]
+        made.close()
+
+    def test_async_functions_rejected(self) -> None:
+        """An async function or async generator function can never make a worker."""
+
+        async def coroutine() -> None:
+            """Not a generator."""
+
+        async def agen() -> AsyncGenerator[None, None]:
+            """Not a generator either."""
+            yield
+
+        for func in (coroutine, agen, functools.partial(coroutine)):
+            with pytest.raises(InvalidSpecType, match="got the async function"):
+                Worker("w", func)  # type: ignore[arg-type]
 
     def test_partial_of_generator_function_accepted(self) -> None:
         """A functools.partial of a generator function, even nested, is accepted as is."""
@@ -490,6 +513,63 @@ class TestValues:
         )
 
 
+class TestDeepSpecs:
+    """Specs thousands of levels deep behave as values, without recursion."""
+
+    @staticmethod
+    def chain(depth: int, leaf: str = "w") -> Supervisor:
+        """A chain of ``depth`` supervisors above one worker."""
+        spec = Supervisor("leaf", [Worker(leaf, gen)])
+        for level in range(depth):
+            spec = Supervisor(f"s{level}", [spec], intensity=2)
+        return spec
+
+    DEPTH = 3 * sys.getrecursionlimit()
+
+    def test_equal_and_hash(self) -> None:
+        """Equal deep specs are equal and hash alike; a difference at the leaf is seen."""
+        first, second = self.chain(self.DEPTH), self.chain(self.DEPTH)
+        assert first == second
+        assert (first != second) is False
+        assert hash(first) == hash(second)
+        other = self.chain(self.DEPTH, leaf="x")
+        assert first != other
+        assert hash(first) != hash(other)
+        assert first != self.chain(self.DEPTH - 1)
+
+    def test_repr(self) -> None:
+        """A deep spec prints in full, nested as it was built."""
+        text = repr(self.chain(self.DEPTH))
+        assert text.startswith(f"Supervisor('s{self.DEPTH - 1}', [Supervisor(")
+        assert "Supervisor('leaf', [Worker('w', gen)])" in text
+        assert text.endswith("], intensity=2)")
+        assert text.count("Supervisor(") == self.DEPTH + 1
+
+    def test_bare_deep_child_named_not_printed(self) -> None:
+        """A deep spec passed where a list of children was meant is named in the error."""
+        with pytest.raises(InvalidSpecType) as excinfo:
+            Supervisor("r", self.chain(self.DEPTH))  # type: ignore[arg-type]
+        assert message(excinfo) == (
+            "Supervisor 'r': 'children' must be a list or tuple of Worker and Supervisor "
+            f"specs (got the Supervisor spec 's{self.DEPTH - 1}'; put it in a list: [spec])"
+        )
+
+    def test_shared_children(self) -> None:
+        """A spec shared by several supervisors compares and hashes like copies of it."""
+        shared = Supervisor("g", [Worker("w", gen)])
+        copies = [Supervisor("g", [Worker("w", gen)]) for _ in range(3)]
+        with_shared = Supervisor("root", [Supervisor(f"p{i}", [shared]) for i in range(3)])
+        with_copies = Supervisor("root", [Supervisor(f"p{i}", [c]) for i, c in enumerate(copies)])
+        assert with_shared == with_copies
+        assert hash(with_shared) == hash(with_copies)
+
+    def test_not_equal_to_other_types(self) -> None:
+        """A spec is never equal to a value of another type, even with the same fields."""
+        assert Worker("w", gen) != Supervisor("w")
+        assert Supervisor("s") != ("s",)
+        assert Worker("w", gen).__eq__(object()) is NotImplemented
+
+
 # ---- Properties ----
 
 
@@ -537,6 +617,43 @@ class TestProperties:
         assert isinstance(spec.strategy, Strategy)
         assert isinstance(spec.restart, Restart)
         assert isinstance(spec.auto_shutdown, AutoShutdown)
+
+    @given(
+        ids,
+        st.sampled_from([gen, gen_with_args, functools.partial(gen_with_args, 1), Holder()]),
+        st.lists(st.integers(), max_size=2),
+        st.sampled_from(["list", "tuple"]),
+        st.one_of(st.none(), st.dictionaries(st.sampled_from("ab"), st.integers(), max_size=2)),
+        st.sampled_from([*Restart, *(r.value for r in Restart)]),
+        st.booleans(),
+    )
+    def test_any_valid_worker_builds(
+        self,
+        spec_id: str,
+        func: Any,
+        args: list[int],
+        args_as: str,
+        kwargs: dict[str, int] | None,
+        restart: Restart | str,
+        significant: bool,
+    ) -> None:
+        """Every valid Worker builds, holds what was given, and equals one built by evolve."""
+        significant = significant and Restart(restart) is not Restart.PERMANENT
+        given_args = args if args_as == "list" else tuple(args)
+        spec = Worker(
+            spec_id,
+            func,
+            args=given_args,
+            kwargs=kwargs,
+            restart=restart,
+            significant=significant,
+        )
+        assert (spec.id, spec.func, spec.args) == (spec_id, func, tuple(args))
+        assert dict(spec.kwargs) == (kwargs or {})
+        assert spec.restart is Restart(restart)
+        assert spec.significant is significant
+        assert attrs.evolve(spec) == spec
+        assert hash(attrs.evolve(spec, args=list(args))) == hash(spec)
 
     @given(st.sampled_from([*Strategy, *Restart, *AutoShutdown]))
     def test_enum_value_round_trip(self, member: Strategy | Restart | AutoShutdown) -> None:

@@ -699,7 +699,7 @@ class TestBackoff:
 
     def test_the_root_may_not_have_a_backoff(self) -> None:
         """gensup.start refuses a root with a backoff: nothing would restart it."""
-        with pytest.raises(InvalidSpec, match="root supervisor 'r' has a 'backoff'"):
+        with pytest.raises(InvalidSpec, match="root Supervisor 'r' has a 'backoff'"):
             gensup.start(Supervisor("r", backoff=Backoff(1, 2)))
 
     def test_stopped_reports_say_crash_before_the_delay(self) -> None:

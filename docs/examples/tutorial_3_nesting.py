@@ -59,7 +59,7 @@ SPEC = Supervisor(
 if __name__ == "__main__":
     logger.remove()
     logger.add(
-        sys.stdout, level="DEBUG", format=lambda record: "{level}: {message}\n"
+        sys.stdout, level="TRACE", format=lambda record: "{level}: {message}\n"
     )
 
     print(render.text(SPEC))

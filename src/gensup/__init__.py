@@ -41,7 +41,17 @@ from ._errors import (
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
-from ._spec import DEFAULTS, AutoShutdown, ChildSpec, Restart, Strategy, Supervisor, Worker
+from ._spec import (
+    DEFAULTS,
+    AutoShutdown,
+    ChildSpec,
+    Restart,
+    Strategy,
+    Supervisor,
+    Worker,
+    WorkerFunc,
+    WorkerGen,
+)
 from ._tree import Tree, start
 
 __all__ = [
@@ -83,6 +93,8 @@ __all__ = [
     "VirtualClock",
     "WaitFor",
     "Worker",
+    "WorkerFunc",
+    "WorkerGen",
     "call",
     "emit",
     "render",
@@ -106,4 +118,6 @@ def _fix_module_names() -> None:
 
 
 _fix_module_names()
-del _fix_module_names
+# `from __future__ import annotations` binds `annotations` here too; it is no
+# name of gensup's (dir(gensup) shows public names only).
+del _fix_module_names, annotations

@@ -34,7 +34,8 @@ import random
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Hashable
-from typing import Any, Final, Literal
+from types import GeneratorType
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -47,9 +48,12 @@ from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
-from ._spec import ChildSpec, Restart, Supervisor, Worker
+from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
 from ._timers import Schedule, Timer
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_values  # what dict.values() returns: reversible
 
 __all__ = ["MAX_DELIVERIES", "Core", "Observer"]
 
@@ -154,12 +158,17 @@ class _WorkerNode(_Node):
 class _SupNode(_Node):
     # Invariant: the parent's path, "/", the spec's id (the root: its id).
     path: str = attrs.field(kw_only=True)
-    # Invariant: child order (spec order, then start_child order); empty when stopped.
-    children: list[_Node] = attrs.Factory(list)
-    # Invariant: the same nodes as `children`, by id.
+    # Invariant: the children by id, in child order (spec order, then
+    # start_child order: a dict keeps insertion order, and removing a child
+    # costs O(1) wherever it is); empty when stopped.
     by_id: dict[str, _Node] = attrs.Factory(dict)
     # Invariant: set while running; a fresh window at every start.
     window: IntensityWindow | None = None
+
+    @property
+    def children(self) -> dict_values[str, _Node]:
+        """The children in child order (a view of `by_id`)."""
+        return self.by_id.values()
 
 
 class _BackoffState:
@@ -314,9 +323,12 @@ class Core:
 
     # ---- Reports ----
 
-    def _report(self, report: Report, incarnation: int | None = None) -> None:
+    def _report(
+        self, report: Report, incarnation: int | None = None, spec: ChildSpec | None = None
+    ) -> None:
+        # `spec` names the code a record comes from (see _log): a worker's own.
         try:
-            _log.log_report(report, incarnation)
+            _log.log_report(report, incarnation, spec)
         except Exception as exc:
             # A sink added with catch=False raised: the observer still gets
             # the report, then the sink's error goes on (see _failed).
@@ -510,7 +522,7 @@ class Core:
                 unwait(self._waiting, node)
                 if node.timer is not None:
                     self._cancel_timer(node)
-                self._report(Stopped(node.path, _CRASH, exc), node.incarnation)
+                self._report(Stopped(node.path, _CRASH, exc), node.incarnation, node.spec)
                 raise
 
     def _resume(self, node: _WorkerNode, value: object, throw: BaseException | None) -> None:
@@ -550,7 +562,7 @@ class Core:
             self._cancel_timer(node)
         if exc is not None:
             _user_traceback(exc)
-        self._report(Stopped(node.path, reason, exc), node.incarnation)
+        self._report(Stopped(node.path, reason, exc), node.incarnation, node.spec)
         self._queue.append((_EXIT, node, node.seq, reason))
 
     # ---- The queue: run to completion ----
@@ -725,7 +737,6 @@ class Core:
         self._queue.append((_EXIT, sup, sup.seq, _SHUTDOWN))
 
     def _remove(self, sup: _SupNode, node: _Node) -> None:
-        sup.children.remove(node)
         del sup.by_id[node.spec.id]
 
     # ---- Start: run on the trampoline, so deep trees do not recurse ----
@@ -776,7 +787,7 @@ class Core:
         self._seq += 1
         node.seq = self._last_start = self._seq
         node.exit_pending = False
-        self._report(Started(node.path), node.incarnation)
+        self._report(Started(node.path), node.incarnation, node.spec)
 
     def _start_sup(self, sup: _SupNode) -> Generator[Any, Any, bool]:
         """Start a fresh supervisor, then its children in order."""
@@ -785,9 +796,8 @@ class Core:
         self._begin(sup)
         sup.state = _RUNNING
         sup.window = IntensityWindow(spec.intensity, spec.period)
-        sup.children = [_make_node(child, sup) for child in spec.children]
-        sup.by_id = {node.spec.id: node for node in sup.children}
-        failed = yield self._start_group(sup, list(sup.children))
+        sup.by_id = {child.id: _make_node(child, sup) for child in spec.children}
+        failed = yield self._start_group(sup, list(sup.by_id.values()))
         if failed is None:
             if spec.backoff is not None:
                 self._started_at(sup)
@@ -807,6 +817,9 @@ class Core:
                 node.gen = spec.func(*spec.args, **spec.kwargs)
             else:
                 node.gen = spec.func(*spec.args)
+            # Any callable is a worker's func: check that it made a generator.
+            if node.gen.__class__ is not GeneratorType:
+                raise not_a_generator(node.path, spec.func, node.gen)
         except Exception as exc:
             outcome: object = exc
         else:
@@ -819,11 +832,11 @@ class Core:
         node.gen = None
         node.state = _STOPPED
         if outcome is _RETURNED:
-            self._report(Stopped(node.path, _NORMAL), node.incarnation)
+            self._report(Stopped(node.path, _NORMAL), node.incarnation, spec)
             return _IGNORED
         assert isinstance(outcome, BaseException)
         self._start_error = _user_traceback(outcome)
-        self._report(Stopped(node.path, _CRASH, outcome), node.incarnation)
+        self._report(Stopped(node.path, _CRASH, outcome), node.incarnation, spec)
         return _FAILED
 
     # ---- Stop: children last to first, with an explicit stack ----
@@ -854,7 +867,6 @@ class Core:
             child.exit_pending = False
             child.state = _STOPPED
             self._forget_restart(child)
-        sup.children = []
         sup.by_id = {}
         sup.state = _STOPPED
         self._report(Stopped(sup.path, _SHUTDOWN), sup.incarnation)
@@ -888,7 +900,7 @@ class Core:
             reason, error = _CRASH, exc
             if self._interrupt is None:
                 self._interrupt = exc
-        self._report(Stopped(node.path, reason, error), node.incarnation)
+        self._report(Stopped(node.path, reason, error), node.incarnation, node.spec)
 
     # ---- Time: timers, and restarts delayed by backoff ----
 

@@ -51,17 +51,21 @@ class InvalidSpec(GensupError, ValueError):
 
 
 class InvalidSpecType(InvalidSpec, TypeError):
-    """A spec field got a value of the wrong type, such as a plain function
-    where a generator function is needed.
+    """A spec field got a value of the wrong type, such as a generator object
+    where a function was meant.
+
+    Also the crash of a worker whose ``func`` is not a generator function
+    and returned something other than a generator when it was called at a
+    start: that can only be seen then.
 
     Example:
         >>> from gensup import Worker
         >>> try:
-        ...     Worker("w", print)
+        ...     Worker("w", "ticker")
         ... except TypeError as error:
         ...     print(error)
-        Worker 'w': 'func' must be a generator function (a def containing yield) \
-(got <built-in function print>)
+        Worker 'w': 'func' must be a generator function or another callable that \
+returns a generator (got 'ticker')
     """
 
 

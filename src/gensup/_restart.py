@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TypeVar
 
 from ._spec import AutoShutdown, Restart, Strategy
@@ -37,13 +37,18 @@ def after_exit(restart: Restart, reason: Reason) -> Action:
     return Action.RESTART if restart is Restart.TRANSIENT else Action.REMOVE
 
 
-def restart_group(strategy: Strategy, children: Sequence[T], failed: T) -> list[T]:
-    """The children to stop and start again, in child order, when ``failed`` ended."""
+def restart_group(strategy: Strategy, children: Iterable[T], failed: T) -> list[T]:
+    """The children to stop and start again, in child order, when ``failed`` ended.
+
+    One_for_one does not look at the other children, so a restart under a
+    supervisor with many of them costs no more than one under a lone child.
+    """
     if strategy is Strategy.ONE_FOR_ONE:
         return [failed]
+    group = list(children)
     if strategy is Strategy.ONE_FOR_ALL:
-        return list(children)
-    return list(children[children.index(failed) :])
+        return group
+    return group[group.index(failed) :]
 
 
 def auto_shutdown_due(policy: AutoShutdown, significant_running: bool) -> bool:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import functools
 import inspect
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from types import MappingProxyType
+from types import FunctionType, MappingProxyType
 from typing import Any, Final, TypeAlias
 
 import attrs
 
 from ._backoff import Backoff
+from ._commands import Emit, WaitFor
 from ._errors import InvalidSpec, InvalidSpecType
 
 __all__ = [
@@ -28,6 +28,10 @@ __all__ = [
     "Supervisor",
     "Worker",
     "WorkerFunc",
+    "WorkerGen",
+    "check_root",
+    "check_significant_allowed",
+    "not_a_generator",
 ]
 
 
@@ -98,9 +102,17 @@ DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
     }
 )
 
-#: What a worker function returns when called: a generator that yields
-#: commands and is sent ``(event, *args)`` tuples.
-WorkerFunc: TypeAlias = Callable[..., Generator[Any, Any, Any]]
+#: The type of a worker's generator, to annotate worker functions with
+#: (``def ticker() -> WorkerGen:``).  It yields commands (`waitfor`, `emit`),
+#: is sent the tuple ``(event, *args)`` of the event that resumed it, so that
+#: ``event, *args = yield waitfor(...)`` type-checks, and returns nothing
+#: (a worker ends by returning; a value would be ignored).  The tuple's items
+#: are ``Any``: what an event carries is up to the code that signals it.
+WorkerGen: TypeAlias = Generator[WaitFor | Emit, tuple[Any, ...], None]
+
+#: The type of a `Worker`'s ``func``: called with the spec's args and kwargs
+#: at every start, it returns a `WorkerGen`.
+WorkerFunc: TypeAlias = Callable[..., WorkerGen]
 
 
 # ---- Validators: run once, when a spec is built ----
@@ -122,17 +134,67 @@ def _check_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
         )
 
 
-def _is_generator_function(func: object) -> bool:
-    while isinstance(func, functools.partial):
-        func = func.func
-    return inspect.isgeneratorfunction(func)
-
-
 def _check_func(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not _is_generator_function(value):
+    # Only a generator function is known to return a generator before it is
+    # called; any other callable (a lambda, a partial, an instance with a
+    # generator __call__) is checked at each start (see `not_a_generator`).
+    # What can never return a generator is refused here.
+    if inspect.isgenerator(value):
         raise InvalidSpecType(
-            f"{_owner(inst)}: 'func' must be a generator function (a def containing yield) "
-            f"(got {value!r})"
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got the generator object {value!r}: pass the function, "
+            f"not a call of it)"
+        )
+    if not callable(value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got {value!r})"
+        )
+    if inspect.iscoroutinefunction(value) or inspect.isasyncgenfunction(value):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'func' must be a generator function or another callable that "
+            f"returns a generator (got the async function {value!r}: workers are plain "
+            f"generators, def with yield)"
+        )
+
+
+def not_a_generator(path: str, func: object, value: object) -> InvalidSpecType:
+    """The error of a worker whose ``func`` returned ``value``, not a generator.
+
+    A coroutine returned by mistake is closed, so that Python does not also
+    warn that it was never awaited.
+    """
+    if inspect.iscoroutine(value):
+        value.close()
+    name = getattr(func, "__qualname__", None) or repr(func)
+    return InvalidSpecType(
+        f"worker {path!r}: its func {name} returned {value!r:.200}, not a generator "
+        f"(a worker's func must be a generator function or return a generator)"
+    )
+
+
+def check_root(spec: Supervisor) -> None:
+    """Refuse the options that mean nothing for a root: no supervisor restarts it.
+
+    ``significant`` is checked first: a significant spec is never permanent,
+    so it always sets ``restart`` too.
+    """
+    if spec.significant:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has significant=True, which means "
+            f"nothing for a root: it has no supervisor to shut down "
+            f"(leave 'significant' at its default)"
+        )
+    if spec.restart is not _RESTART:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has restart={spec.restart.value!r}, "
+            f"which means nothing for a root: no supervisor restarts it "
+            f"(leave 'restart' at its default)"
+        )
+    if spec.backoff is not None:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has a 'backoff', which means nothing "
+            f"for a root: no supervisor restarts it (leave 'backoff' at its default)"
         )
 
 
@@ -151,15 +213,20 @@ def _convert_enum(enum_type: type[enum.StrEnum], field: str, value: object) -> A
     return _Invalid(value, field, choices)
 
 
-def _to_strategy(value: object) -> Strategy:
+# The converters' parameters are annotated with what a user may pass: the
+# reference shows them as the spec's signature (see docs/griffe_extensions.py).
+# Their bodies take any value, and leave a wrong one to the field's validator.
+
+
+def _to_strategy(value: Strategy | str) -> Strategy:
     return _convert_enum(Strategy, "strategy", value)  # type: ignore[no-any-return]
 
 
-def _to_restart(value: object) -> Restart:
+def _to_restart(value: Restart | str) -> Restart:
     return _convert_enum(Restart, "restart", value)  # type: ignore[no-any-return]
 
 
-def _to_auto_shutdown(value: object) -> AutoShutdown:
+def _to_auto_shutdown(value: AutoShutdown | str) -> AutoShutdown:
     return _convert_enum(AutoShutdown, "auto_shutdown", value)  # type: ignore[no-any-return]
 
 
@@ -198,12 +265,13 @@ def _check_number(
     return check
 
 
-def _to_tuple(value: object) -> object:
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        return value  # left for the validator to reject
-    return tuple(value)
+def _to_tuple(value: Iterable[Any]) -> object:
+    untyped: object = value
+    if isinstance(untyped, tuple):
+        return untyped
+    if isinstance(untyped, (str, bytes, Mapping)) or not isinstance(untyped, Iterable):
+        return untyped  # left for the validator to reject
+    return tuple(untyped)
 
 
 def _check_args(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -246,12 +314,13 @@ class _Kwargs(Mapping[str, Any]):
 _NO_KWARGS: Final = _Kwargs({})
 
 
-def _to_kwargs(value: object) -> object:
-    if value is None:
+def _to_kwargs(value: Mapping[str, Any] | None) -> object:
+    untyped: object = value
+    if untyped is None:
         return _NO_KWARGS
-    if isinstance(value, Mapping):
-        return _Kwargs(value)
-    return value
+    if isinstance(untyped, Mapping):
+        return _Kwargs(untyped)
+    return untyped
 
 
 def _check_kwargs(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -289,7 +358,12 @@ def check_significant_allowed(sup: Supervisor, child: Worker | Supervisor, where
 # ---- The specs ----
 
 
-@attrs.frozen(eq=True, repr=False)
+# The specs compare, hash and print by value, as attrs would make them, but
+# written by hand: attrs' generated methods recurse into the children, and
+# specs may be thousands of levels deep.  See `_equal`, `_hash` and `_repr`.
+
+
+@attrs.frozen(eq=False, repr=False, init=False)
 class Worker:
     """A worker: a generator function, started with its args, supervised.
 
@@ -303,7 +377,13 @@ class Worker:
 
     Args:
         id: The child's name among its siblings: a non-empty string without ``/``.
-        func: A generator function (or a ``functools.partial`` of one).
+        func: A generator function, or any other callable that returns a
+            generator (a lambda, a ``functools.partial``, an instance with a
+            generator ``__call__``): called with ``args`` and ``kwargs`` at
+            every start.  A generator function is known to be right when the
+            spec is built; any other callable is checked at each start, and
+            a result that is not a generator is a crash of the worker
+            (`InvalidSpecType`).
         args: Positional arguments passed to ``func`` at every start.
         kwargs: Keyword arguments passed to ``func`` at every start.
         restart: ``permanent`` (default, as in OTP), ``transient`` or ``temporary``.
@@ -334,44 +414,132 @@ class Worker:
     significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
     backoff: Backoff | None = attrs.field(default=None, kw_only=True, validator=_check_backoff)
 
-    def __attrs_post_init__(self) -> None:
-        _check_significant(self)
+    def __init__(
+        self,
+        id: str,
+        func: WorkerFunc,
+        *,
+        args: Iterable[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        restart: Restart | str = _RESTART,
+        significant: bool = _SIGNIFICANT,
+        backoff: Backoff | None = None,
+    ) -> None:
+        # Written out rather than generated by attrs: a program builds a
+        # Worker per worker, thousands at a time, and nearly all of them take
+        # the fast path here (a plain id, a generator function, the default
+        # options), checked with a few identity tests instead of six calls.
+        # Any other value goes through its field's converter and validator,
+        # in field order, as the generated __init__ would.
+        fields = _WORKER_FIELDS
+        _setattr(self, "id", id)
+        if id.__class__ is not str or not id or "/" in id:
+            _check_id(self, fields.id, id)
+        _setattr(self, "func", func)
+        if func.__class__ is not FunctionType or not func.__code__.co_flags & _CO_GENERATOR:
+            _check_func(self, fields.func, func)
+        if args.__class__ is not tuple:
+            args = _to_tuple(args)  # type: ignore[assignment]
+            _check_args(self, fields.args, args)
+        _setattr(self, "args", args)
+        if kwargs is None:
+            kwargs = _NO_KWARGS
+        else:
+            kwargs = _to_kwargs(kwargs)  # type: ignore[assignment]
+            _check_kwargs(self, fields.kwargs, kwargs)
+        _setattr(self, "kwargs", kwargs)
+        if restart.__class__ is not Restart:
+            restart = _to_restart(restart)
+            _check_enum(self, fields.restart, restart)
+        _setattr(self, "restart", restart)
+        if significant is not False:
+            _check_bool(self, fields.significant, significant)
+            _setattr(self, "significant", significant)
+            _check_significant(self)
+        else:
+            _setattr(self, "significant", False)
+        if backoff is not None:
+            _check_backoff(self, fields.backoff, backoff)
+        _setattr(self, "backoff", backoff)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return _worker_hash(self)
 
     def __repr__(self) -> str:
-        name = getattr(self.func, "__qualname__", None) or repr(self.func)
-        parts = [repr(self.id), name]
-        if self.args:
-            parts.append(f"args={self.args!r}")
-        if self.kwargs:
-            parts.append(f"kwargs={dict(self.kwargs)!r}")
-        if self.restart is not Restart.PERMANENT:
-            parts.append(f"restart={self.restart.value!r}")
-        if self.significant:
-            parts.append("significant=True")
-        if self.backoff is not None:
-            parts.append(f"backoff={self.backoff!r}")
-        return f"Worker({', '.join(parts)})"
+        return _worker_repr(self)
 
 
-def _to_children(value: object) -> object:
-    if isinstance(value, (Worker, Supervisor)):
-        return value  # a single child passed bare: rejected below with a clear message
+_WORKER_FIELDS: Final = attrs.fields(Worker)
+_setattr: Final = object.__setattr__
+_CO_GENERATOR: Final = inspect.CO_GENERATOR
+
+
+def _worker_repr(spec: Worker) -> str:
+    name = getattr(spec.func, "__qualname__", None) or repr(spec.func)
+    parts = [repr(spec.id), name]
+    if spec.args:
+        parts.append(f"args={spec.args!r}")
+    if spec.kwargs:
+        parts.append(f"kwargs={dict(spec.kwargs)!r}")
+    if spec.restart is not Restart.PERMANENT:
+        parts.append(f"restart={spec.restart.value!r}")
+    if spec.significant:
+        parts.append("significant=True")
+    if spec.backoff is not None:
+        parts.append(f"backoff={spec.backoff!r}")
+    return f"Worker({', '.join(parts)})"
+
+
+def _worker_hash(spec: Worker) -> int:
+    return hash(
+        (
+            Worker,
+            spec.id,
+            spec.func,
+            spec.args,
+            spec.kwargs,
+            spec.restart,
+            spec.significant,
+            spec.backoff,
+        )
+    )
+
+
+def _to_children(value: Iterable[ChildSpec]) -> object:
+    untyped: object = value
+    if isinstance(untyped, (Worker, Supervisor)):
+        return untyped  # a single child passed bare: rejected below with a clear message
     return _to_tuple(value)
 
 
 def _check_children(inst: Supervisor, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, tuple):
+        # A spec passed bare is named, not printed: it may hold a whole tree.
+        got = (
+            f"the {type(value).__name__} spec {value.id!r}; put it in a list: [spec]"
+            if isinstance(value, (Worker, Supervisor))
+            else repr(value)
+        )
         raise InvalidSpecType(
             f"{_owner(inst)}: 'children' must be a list or tuple of Worker and Supervisor "
-            f"specs (got {value!r})"
+            f"specs (got {got})"
         )
-    seen: set[str] = set()
     for index, child in enumerate(value):
-        if not isinstance(child, (Worker, Supervisor)):
+        cls = child.__class__
+        if cls is not Worker and cls is not Supervisor and not isinstance(child, ChildSpec):
             raise InvalidSpecType(
                 f"{_owner(inst)}: 'children[{index}]' must be a Worker or Supervisor spec "
                 f"(got {child!r})"
             )
+    if len({child.id for child in value}) == len(value):
+        return
+    seen: set[str] = set()
+    for index, child in enumerate(value):
         if child.id in seen:
             raise InvalidSpec(
                 f"{_owner(inst)}: 'children[{index}]' has the duplicate id {child.id!r} "
@@ -380,7 +548,7 @@ def _check_children(inst: Supervisor, attribute: attrs.Attribute[Any], value: ob
         seen.add(child.id)
 
 
-@attrs.frozen(eq=True, repr=False)
+@attrs.frozen(eq=False, repr=False)
 class Supervisor:
     """A supervisor: children started in order, restarted by a strategy.
 
@@ -446,21 +614,21 @@ class Supervisor:
 
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
-        for index, child in enumerate(self.children):
-            check_significant_allowed(self, child, f"children[{index}]")
+        if self.auto_shutdown is AutoShutdown.NEVER:
+            for index, child in enumerate(self.children):
+                if child.significant:
+                    check_significant_allowed(self, child, f"children[{index}]")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return _hash(self)
 
     def __repr__(self) -> str:
-        parts = [repr(self.id)]
-        if self.children:
-            parts.append(f"[{', '.join(map(repr, self.children))}]")
-        for name in ("strategy", "intensity", "period", "auto_shutdown", "restart", "significant"):
-            value = getattr(self, name)
-            if value != DEFAULTS[name]:
-                shown = value.value if isinstance(value, enum.Enum) else value
-                parts.append(f"{name}={shown!r}")
-        if self.backoff is not None:
-            parts.append(f"backoff={self.backoff!r}")
-        return f"Supervisor({', '.join(parts)})"
+        return _repr(self)
 
     def _repr_svg_(self) -> str:
         """The picture Jupyter shows for a spec: `gensup.render.svg`, with a background."""
@@ -471,3 +639,112 @@ class Supervisor:
 
 #: A child of a supervisor: a worker or another supervisor.
 ChildSpec: TypeAlias = Worker | Supervisor
+
+
+# ---- Value semantics without recursion ----
+
+_SUPERVISOR_OPTIONS: Final = (
+    "strategy",
+    "intensity",
+    "period",
+    "auto_shutdown",
+    "restart",
+    "significant",
+)
+
+
+def _equal(first: ChildSpec, second: ChildSpec) -> bool:
+    """Whether two specs are equal field by field, children included, in order."""
+    stack = [(first, second)]
+    while stack:
+        a, b = stack.pop()
+        if a is b:
+            continue
+        if a.__class__ is not b.__class__:
+            return False
+        if isinstance(a, Worker):
+            assert isinstance(b, Worker)
+            if not (
+                a.id == b.id
+                and a.func == b.func
+                and a.args == b.args
+                and a.kwargs == b.kwargs
+                and a.restart == b.restart
+                and a.significant == b.significant
+                and a.backoff == b.backoff
+            ):
+                return False
+            continue
+        assert isinstance(b, Supervisor)
+        if a.id != b.id or len(a.children) != len(b.children):
+            return False
+        if any(getattr(a, name) != getattr(b, name) for name in _SUPERVISOR_OPTIONS):
+            return False
+        if a.backoff != b.backoff:
+            return False
+        # Reversed, so that children are compared first to last, as a tuple would.
+        stack.extend(zip(reversed(a.children), reversed(b.children), strict=True))
+    return True
+
+
+def _hash(root: Supervisor) -> int:
+    """A supervisor's hash, from its children's, computed children first."""
+    hashes: dict[int, int] = {}  # id(spec) -> its hash; a shared subtree is hashed once
+    stack: list[tuple[Supervisor, bool]] = [(root, False)]
+    while stack:
+        sup, children_done = stack.pop()
+        if children_done:
+            hashes[id(sup)] = hash(
+                (
+                    Supervisor,
+                    sup.id,
+                    tuple(hashes[id(child)] for child in sup.children),
+                    *(getattr(sup, name) for name in _SUPERVISOR_OPTIONS),
+                    sup.backoff,
+                )
+            )
+            continue
+        if id(sup) in hashes:
+            continue
+        stack.append((sup, True))
+        for child in sup.children:
+            if type(child) is Worker:
+                hashes[id(child)] = _worker_hash(child)
+            else:
+                stack.append((child, False))  # type: ignore[arg-type]
+    return hashes[id(root)]
+
+
+def _repr(root: Supervisor) -> str:
+    """A supervisor's repr, children included, built piece by piece from a stack."""
+    out: list[str] = []
+    # Specs still to print, and the text between them, last piece first.
+    stack: list[ChildSpec | str] = [root]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            out.append(item)
+        elif type(item) is Worker:
+            out.append(_worker_repr(item))
+        else:
+            assert isinstance(item, Supervisor)
+            out.append(f"Supervisor({item.id!r}")
+            stack.append(_options_repr(item) + ")")
+            if item.children:
+                stack.append("]")
+                for index in range(len(item.children) - 1, -1, -1):
+                    stack.append(item.children[index])
+                    stack.append(", " if index else ", [")
+    return "".join(out)
+
+
+def _options_repr(sup: Supervisor) -> str:
+    parts = []
+    for name in _SUPERVISOR_OPTIONS:
+        value = getattr(sup, name)
+        if value != DEFAULTS[name]:
+            shown = value.value if isinstance(value, enum.Enum) else value
+            parts.append(f", {name}={shown!r}")
+    if sup.backoff is not None:
+        parts.append(f", backoff={sup.backoff!r}")
+    return "".join(parts)

@@ -249,7 +249,7 @@ def _tops(rows: list[_Row], heights: list[int]) -> tuple[list[int], int]:
 
 def draw(subject: Supervisor | Tree, *, background: bool = False) -> str:
     """The SVG document of ``subject``: see `gensup.render.svg`."""
-    rows = _rows(subject)
+    rows = _rows(subject, prefixes=True)  # waits need the paths
     paths = _paths(rows)
     boxes = [
         _box(row, spec, path)

@@ -46,7 +46,7 @@ from ._errors import (
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildState
-from ._spec import ChildSpec, Restart, Supervisor, Worker, check_significant_allowed
+from ._spec import ChildSpec, Restart, Supervisor, Worker, check_root, check_significant_allowed
 
 __all__ = ["Tree", "start"]
 
@@ -74,9 +74,10 @@ class Tree(Core):
     handled, in order, before it returns.  Calling one of them from inside a
     worker or an observer raises `ReentrantCall`: workers act through
     commands (``yield emit(...)``).  So does calling one from a second thread
-    while another runs: a tree is not thread-safe.  The read-only calls
-    (`status`, `which_children`, `count_children`, `format`) may be called
-    anywhere.
+    while another runs: a tree is not thread-safe.  The read-only calls and
+    properties (`status`, `which_children`, `count_children`, `get_childspec`,
+    `walk`, `format` and ``str(tree)``, `spec`, `alive`, `dropped`) may be
+    called anywhere, from a worker or an observer too.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
@@ -451,7 +452,6 @@ class Tree(Core):
                     f"use restart_child, or delete_child first"
                 )
             node = _make_node(spec, sup)
-            sup.children.append(node)
             sup.by_id[spec.id] = node
             outcome = self._run(self._start_child(node))
             if outcome is _FAILED:
@@ -600,6 +600,41 @@ class Tree(Core):
             supervisors=len(sup.children) - workers,
             workers=workers,
         )
+
+    def walk(self) -> list[tuple[int, ChildInfo, ChildSpec]]:
+        """Every child of the running tree in tree order, with its depth and its spec.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("NEVER")
+            >>> spec = Supervisor("root", [Supervisor("pool", [Worker("a", idle)])])
+            >>> with gensup.start(spec) as tree:
+            ...     for depth, info, child in tree.walk():
+            ...         print("  " * depth + info.id, info.kind.value, info.state.value)
+            root supervisor running
+              pool supervisor running
+                a worker running
+
+        Each child comes as ``(depth, info, spec)``: its depth (0 for the
+        root, which comes first), what `which_children` says of it, and
+        what `get_childspec` would return; a supervisor's children follow
+        it, in child order.  A stopped supervisor has no children, and the
+        list of a tree that is not alive is empty.  Unlike a walk through
+        `which_children`, this takes no paths, so it costs in proportion to
+        the number of children however deep the tree is.
+        """
+        return [
+            (
+                depth,
+                ChildInfo(
+                    node.spec.id, _kind(node), node.spec.restart, node.state, node.incarnation
+                ),
+                node.spec,
+            )
+            for node, depth in self._walk()
+        ]
 
     def status(self) -> dict[str, tuple[Hashable, ...]]:
         """For each live worker, in tree order, the events it waits for.
@@ -858,10 +893,12 @@ def start(
             counts as a call of its own.
 
     Raises:
-        InvalidSpec: ``spec`` is not a Supervisor spec, or an option is not
-            what it should be: ``clock`` must have a ``now()`` that returns a
-            number (it is read once, here; a clock class where an instance
-            belongs fails here rather than at the first restart).
+        InvalidSpec: ``spec`` is not a Supervisor spec, sets ``restart``,
+            ``significant`` or ``backoff``, which mean nothing for a root, or
+            an option is not what it should be: ``clock`` must have a
+            ``now()`` that returns a number (it is read once, here; a clock
+            class where an instance belongs fails here rather than at the
+            first restart).
         StartFailed: a child failed to start; chained to its exception.
         SupervisorGaveUp: the root gave up while handling what starting caused.
         TooManyDeliveries: what starting caused passed ``max_deliveries``
@@ -872,6 +909,7 @@ def start(
             f"gensup.start: the root must be a Supervisor spec (got {spec!r}); "
             f"wrap a worker in Supervisor('root', [worker])"
         )
+    check_root(spec)
     if clock is not None:
         _check_clock(clock)
     if observer is not None and not callable(observer):
@@ -885,11 +923,6 @@ def start(
                 f"gensup.start: 'driver' must have the methods of gensup.Driver "
                 f"(missing: {', '.join(missing)}; got {driver!r})"
             )
-    if spec.backoff is not None:
-        raise InvalidSpec(
-            f"gensup.start: the root supervisor {spec.id!r} has a 'backoff', which means "
-            f"nothing: the root has no supervisor to restart it"
-        )
     if isinstance(max_deliveries, bool) or not isinstance(max_deliveries, int):
         raise InvalidSpecType(
             f"gensup.start: 'max_deliveries' must be an int (got {max_deliveries!r})"

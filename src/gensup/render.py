@@ -29,7 +29,7 @@ from typing import Final
 import attrs
 
 from ._records import ChildInfo, ChildKind, ChildState
-from ._spec import AutoShutdown, Supervisor, Worker
+from ._spec import AutoShutdown, ChildSpec, Supervisor, Worker
 from ._tree import Tree
 
 __all__ = ["mermaid", "svg", "text"]
@@ -70,8 +70,12 @@ def _sup_params(spec: Supervisor) -> str:
     return params
 
 
-def _spec_rows(root: Supervisor) -> list[_Row]:
-    """The rows of a spec, walked with an explicit stack (trees may be deep)."""
+def _spec_rows(root: Supervisor, *, prefixes: bool) -> list[_Row]:
+    """The rows of a spec, walked with an explicit stack (trees may be deep).
+
+    With ``prefixes`` false (mermaid), no row gets the text view's prefix:
+    it grows with the depth, and would make a deep tree cost its square.
+    """
     rows: list[_Row] = []
     # (spec, depth, prefix of its own line, prefix for its children, parent row)
     stack: list[tuple[Worker | Supervisor, int, str, str, int | None]] = [(root, 0, "", "", None)]
@@ -92,10 +96,9 @@ def _spec_rows(root: Supervisor) -> list[_Row]:
                 )
             )
             last = len(spec.children) - 1
-            stack.extend(
-                (child, depth + 1, *_branch(child_prefix, last=i == last), index)
-                for i, child in reversed(list(enumerate(spec.children)))
-            )
+            for i in range(last, -1, -1):
+                own, below = _branch(child_prefix, last=i == last) if prefixes else ("", "")
+                stack.append((spec.children[i], depth + 1, own, below, index))
         else:
             rows.append(
                 _Row(
@@ -119,58 +122,79 @@ def _branch(prefix: str, *, last: bool) -> tuple[str, str]:
     return prefix + "├── ", prefix + "│   "
 
 
-def _tree_rows(tree: Tree) -> list[_Row]:
-    """The rows of a running tree, from its public, read-only calls."""
+def _tree_rows(tree: Tree, *, prefixes: bool) -> list[_Row]:
+    """The rows of a running tree, from one `Tree.walk` (public and read-only).
+
+    With ``prefixes`` (the text view), rows also get their prefix and the
+    events each worker waits for, found by its path in `Tree.status`; both
+    grow with the depth.  Without (mermaid), nothing does.
+    """
     root_id = _root_id(tree)
     if not tree.alive:
         return [_Row(root_id, 0, "", None, ChildKind.SUPERVISOR, None, None, state=_STOPPED)]
-    waits = tree.status()
+    nodes = tree.walk()
+    waits = tree.status() if prefixes else {}
+    last = _last_children(nodes) if prefixes else []
     rows: list[_Row] = []
-    # (path, info or None for the root, depth, prefix of its line, prefix for
-    # its children, parent row)
-    stack: list[tuple[str, ChildInfo | None, int, str, str, int | None]] = [
-        (root_id, None, 0, "", "", None)
-    ]
-    while stack:
-        path, info, depth, prefix, child_prefix, parent = stack.pop()
-        index = len(rows)
-        kind = ChildKind.SUPERVISOR if info is None else info.kind
-        spec = tree.spec if info is None else tree.get_childspec(path)
+    # For each depth down to the current node: (its row, its path, prefix for its children).
+    ancestors: list[tuple[int, str, str]] = []
+    for index, (depth, info, spec) in enumerate(nodes):
+        del ancestors[depth:]
+        if depth == 0:
+            parent, path, prefix, child_prefix = None, root_id, "", ""
+        else:
+            parent, parent_path, parent_prefix = ancestors[-1]
+            path = f"{parent_path}/{info.id}" if prefixes else ""
+            prefix, child_prefix = (
+                _branch(parent_prefix, last=last[index]) if prefixes else ("", "")
+            )
         rows.append(
             _Row(
-                root_id if info is None else info.id,
+                info.id,
                 depth,
                 prefix,
                 parent,
-                kind,
-                None if info is None else info.restart.value,
+                info.kind,
+                None if depth == 0 else info.restart.value,
                 _sup_params(spec) if isinstance(spec, Supervisor) else None,
                 spec.significant,
-                state=ChildState.RUNNING if info is None else info.state,
-                incarnation=None if info is None else info.incarnation,
+                state=info.state,
+                incarnation=None if depth == 0 else info.incarnation,
                 waits=waits.get(path, ()),
             )
         )
-        if kind is not ChildKind.SUPERVISOR or (info is not None and info.state is not _RUNNING):
-            continue
-        children = tree.which_children(path)
-        last = len(children) - 1
-        stack.extend(
-            (f"{path}/{child.id}", child, depth + 1, *_branch(child_prefix, last=i == last), index)
-            for i, child in reversed(list(enumerate(children)))
-        )
+        ancestors.append((index, path, child_prefix))
     return rows
+
+
+def _last_children(nodes: list[tuple[int, ChildInfo, ChildSpec]]) -> list[bool]:
+    """For each child of a walk, whether it is the last of its siblings.
+
+    Read backwards: a child is last when no sibling came after it, that is
+    no child at its depth since the last one shallower.
+    """
+    last = [False] * len(nodes)
+    # later[d]: a child at depth d was seen (reading backwards) since the last shallower one.
+    later: list[bool] = []
+    for index in range(len(nodes) - 1, -1, -1):
+        depth = nodes[index][0]
+        del later[depth + 1 :]
+        while len(later) <= depth:
+            later.append(False)
+        last[index] = not later[depth]
+        later[depth] = True
+    return last
 
 
 def _root_id(tree: Tree) -> str:
     return tree.spec.id
 
 
-def _rows(subject: Supervisor | Tree) -> list[_Row]:
+def _rows(subject: Supervisor | Tree, *, prefixes: bool) -> list[_Row]:
     if isinstance(subject, Tree):
-        return _tree_rows(subject)
+        return _tree_rows(subject, prefixes=prefixes)
     if isinstance(subject, Supervisor):
-        return _spec_rows(subject)
+        return _spec_rows(subject, prefixes=prefixes)
     raise TypeError(
         f"render: expected a Supervisor spec or a running gensup.Tree (got {subject!r})"
     )
@@ -234,6 +258,12 @@ def text(subject: Supervisor | Tree) -> str:
     without children, and a tree that is no longer alive as its root alone:
     ``root [supervisor] stopped``.
 
+    Each line is indented by its depth, four characters a level, so a chain
+    of supervisors ``n`` deep draws ``n`` lines of up to ``4 * n``
+    characters: its text, and the time to make it, grow as ``n`` squared.
+    `mermaid` takes time in proportion to the number of children, however
+    deep.
+
     Args:
         subject: The root `Supervisor` spec, or a `gensup.Tree`.
 
@@ -243,7 +273,7 @@ def text(subject: Supervisor | Tree) -> str:
     Raises:
         TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
     """
-    return "\n".join(_text_line(row) for row in _rows(subject))
+    return "\n".join(_text_line(row) for row in _rows(subject, prefixes=True))
 
 
 # ---- The mermaid flowchart ----
@@ -318,6 +348,8 @@ def mermaid(subject: Supervisor | Tree) -> str:
     (``running #2``), with stopped children dashed.  Put the result in a
     fenced code block whose language is ``mermaid`` on a Markdown page
     (mkdocs-material and GitHub draw it), or paste it into any mermaid editor.
+    It takes time in proportion to the number of children, however deep the
+    tree is.
 
     Args:
         subject: The root `Supervisor` spec, or a `gensup.Tree`.
@@ -328,7 +360,7 @@ def mermaid(subject: Supervisor | Tree) -> str:
     Raises:
         TypeError: ``subject`` is neither a Supervisor spec nor a Tree.
     """
-    rows = _rows(subject)
+    rows = _rows(subject, prefixes=False)
     out = ["flowchart TD"]
     for i, row in enumerate(rows):
         label = _mermaid_label(row)

@@ -38,7 +38,7 @@ class Recorder:
         reports: Every report received, in order.
     """
 
-    reports: list[Report] = attrs.Factory(list)
+    reports: list[Report] = attrs.field(factory=list, init=False)
 
     def __call__(self, report: Report) -> None:
         """Keep ``report``."""
