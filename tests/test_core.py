@@ -2472,6 +2472,22 @@ class TestMaxDeliveries:
             "stop root shutdown",
         ]
 
+    def test_a_loop_on_timers_due_at_once_is_bounded_too(self) -> None:
+        """A worker looping on sleep(0) is stopped by max_deliveries; its timer is kept."""
+        clock = VirtualClock()
+        woken: list[int] = []
+
+        def spinner() -> Gen:
+            while True:
+                yield gensup.sleep(0)
+                woken.append(1)
+
+        with pytest.raises(TooManyDeliveries, match=r"1 timer due at once was put off") as caught:
+            gensup.start(Supervisor("root", [Worker("s", spinner)]), clock=clock, max_deliveries=50)
+        assert "TIMEOUT (" in str(caught.value)
+        assert "'root/s'" in str(caught.value)
+        assert 45 <= len(woken) <= 50
+
     @pytest.mark.parametrize(
         ("value", "error"),
         [(0, InvalidSpec), (-5, InvalidSpec), (1.5, InvalidSpecType), (True, InvalidSpecType)],

@@ -616,7 +616,21 @@ class Core:
                 ):
                     self._restart(sup, node)
             else:
-                self._fire(item[1])
+                # A timer due at once (sleep(0), timeout=0) counts as a
+                # delivery: a worker looping on it would hang the call too.
+                timer = item[1]
+                budget -= 1
+                if budget < _SAMPLE:
+                    if runaway is None:
+                        runaway = _Runaway()
+                    if budget < 0:
+                        # Not lost: it fires at the next fire_due.
+                        runaway.deferred += 1
+                        self._defer(timer)
+                        continue
+                    if timer[2] is not _T_RESTART:
+                        runaway.note(TIMEOUT, timer[3])
+                self._fire(timer)
         self._raise_interrupt()
         if budget < 0:
             assert runaway is not None
@@ -918,6 +932,21 @@ class Core:
             driver.deadline_changed(deadline)
         return timer
 
+    def _defer(self, timer: Timer) -> None:
+        """Put a timer due at once into the schedule instead, due now: the next
+        `fire_due` fires it (see max_deliveries in `_drain`)."""
+        kind = timer[2]
+        if kind is None:
+            return
+        timer[2] = None  # the queued copy is void; its owner points to the new one
+        moved = self._timers.add(self._clock.now(), kind, timer[3], timer[4])
+        if kind is _T_RESTART:
+            for node in timer[4][1]:
+                if node.timer is timer:
+                    node.timer = moved
+        elif timer[3].timer is timer:
+            timer[3].timer = moved
+
     def _cancel_timer(self, node: _Node) -> None:
         self._timers.cancel(node.timer)  # type: ignore[arg-type]
         node.timer = None
@@ -1162,13 +1191,15 @@ class _Runaway:
     """The last deliveries of a drain that passed max_deliveries, to say which
     events and which workers kept it going."""
 
-    __slots__ = ("dropped", "emitters", "events")
+    __slots__ = ("deferred", "dropped", "emitters", "events")
 
     def __init__(self) -> None:
         self.events: Counter[Hashable] = Counter()
         self.emitters: Counter[_WorkerNode] = Counter()
         # Invariant: the deliveries dropped since the bound was passed.
         self.dropped = 0
+        # Invariant: the timers due at once put off to the next fire_due since then.
+        self.deferred = 0
 
     def note(self, event: Hashable, emitter: _WorkerNode) -> None:
         self.events[event] += 1
@@ -1180,11 +1211,16 @@ class _Runaway:
         emitters = ", ".join(f"{node.path!r} ({n})" for node, n in self.emitters.most_common(3))
         n = self.dropped
         dropped = "1 event still queued was" if n == 1 else f"{n:,} events still queued were"
+        said = [] if self.deferred and not n else [f"The {dropped} dropped"]
+        if self.deferred:
+            d = self.deferred
+            timers = "1 timer due at once was" if d == 1 else f"{d:,} timers due at once were"
+            said.append(f"{timers} put off to the next fire_due (sleep(0), timeout=0)")
         return TooManyDeliveries(
             f"more than {limit:,} emitted events were delivered in one call (max_deliveries): "
             f"an endless emit loop?  Of the last {sample:,}, the most frequent events were "
-            f"{events}, emitted most by {emitters}.  The {dropped} dropped; exits and "
-            f"restarts were handled, and the tree runs on"
+            f"{events}, emitted most by {emitters}.  {'; '.join(said)}; exits and restarts "
+            f"were handled, and the tree runs on"
         )
 
 
