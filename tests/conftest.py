@@ -35,3 +35,15 @@ def log_records() -> Iterator[list[dict[str, object]]]:
     sink_id = logger.add(lambda message: records.append(message.record), level="TRACE")
     yield records
     logger.remove(sink_id)
+
+
+@pytest.fixture(
+    params=[
+        # Debug mode reports coroutines never awaited and callbacks left behind.
+        pytest.param(("asyncio", {"debug": True}), id="asyncio"),
+        pytest.param("trio", id="trio"),
+    ]
+)
+def anyio_backend(request: pytest.FixtureRequest) -> object:
+    """Async tests (``@pytest.mark.anyio``) run under both of anyio's backends."""
+    return request.param
