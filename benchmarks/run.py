@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from _aio import aio_signal, echo
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
 from _lifecycle import ending, memory, restarts, spec_and_start, startup
@@ -45,6 +46,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "ending": ending,
     "spec-start": spec_and_start,
     "timers": timers,
+    "aio-signal": aio_signal,
+    "echo": echo,
 }
 
 
