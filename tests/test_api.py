@@ -60,6 +60,7 @@ PUBLIC = [
     "Worker",
     "WorkerFunc",
     "WorkerGen",
+    "aio",
     "call",
     "emit",
     "render",

@@ -95,6 +95,7 @@ __all__ = [
     "Worker",
     "WorkerFunc",
     "WorkerGen",
+    "aio",
     "call",
     "emit",
     "render",
@@ -108,11 +109,22 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def __getattr__(name: str) -> object:
+    # gensup.aio is imported when first asked for: a program without the async
+    # driver does not import anyio, and pytest's anyio plugin can still load
+    # first where a test process imports gensup.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module(".aio", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _fix_module_names() -> None:
     # Show the public home of each name in reprs and tracebacks
     # (gensup.InvalidSpec, not gensup._errors.InvalidSpec), as trio does.
     for name in __all__:
-        obj = globals()[name]
+        obj = globals().get(name)
         if isinstance(obj, type) and obj.__module__.startswith("gensup._"):
             obj.__module__ = __name__
 
