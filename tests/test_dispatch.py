@@ -414,3 +414,162 @@ class TestListeners:
             tree.listen("X", bad)
             tree.signal("X")
             assert tree.alive
+
+
+class TestMore:
+    def test_a_listener_that_calls_the_tree_gets_reentrant_call(self) -> None:
+        """A listener may not call a mutating method: it gets ReentrantCall, the tree goes on."""
+        errors: list[BaseException] = []
+
+        with gensup.start(Supervisor("root")) as tree:
+
+            def meddler(message: object) -> None:
+                try:
+                    tree.signal("OTHER")
+                except gensup.ReentrantCall as error:
+                    errors.append(error)
+
+            tree.listen("X", meddler)
+            tree.signal("X")
+            assert tree.alive
+        assert len(errors) == 1
+
+    def test_emit_with_a_key(self) -> None:
+        """A worker's emit(..., key=k) reaches the child the key chooses, every time."""
+        seen: list[tuple[str, str]] = []
+
+        def session(name: str) -> Gen:
+            while True:
+                _, user = yield waitfor("MSG")
+                seen.append((user, name))
+
+        def front() -> Gen:
+            while True:
+                _, user = yield waitfor("IN")
+                yield emit("MSG", user, to="root/s", key=user)
+
+        spec = Supervisor(
+            "root",
+            [
+                Supervisor("s", [Worker(f"s{i}", session, args=(f"s{i}",)) for i in range(3)]),
+                Worker("front", front),
+            ],
+        )
+        with gensup.start(spec) as tree:
+            for user in ["ann", "cy", "dee", "ann", "cy", "dee"]:
+                tree.signal("IN", user)
+        by_user: dict[str, set[str]] = {}
+        for user, name in seen:
+            by_user.setdefault(user, set()).add(name)
+        assert len(seen) == 6
+        assert all(len(names) == 1 for names in by_user.values())
+
+    def test_a_held_event_goes_out_before_a_later_one(self) -> None:
+        """A worker that waits again gets the held event, not the next one sent."""
+        log: list[tuple[str, object]] = []
+        with gensup.start(pool(log, n=1, backlog=5, func=busy_fetcher)) as tree:
+            tree.signal("JOB", 1, to="root/pool", one=True)
+            tree.signal("JOB", 2, to="root/pool", one=True)
+            tree.signal("DONE", to="root/pool")
+            tree.signal("JOB", 3, to="root/pool", one=True)
+        assert log == [("f1", 1), ("f1", 2)]
+
+    def test_send_request_settles_later(self) -> None:
+        """A PendingRequest settles when the reply comes, later, and runs its callbacks."""
+        clock = VirtualClock()
+
+        def slow() -> Gen:
+            while True:
+                _, n, reply = yield waitfor("GET")
+                yield gensup.sleep(1)
+                yield emit(reply, n, n + 1)
+
+        done: list[object] = []
+        with gensup.start(Supervisor("root", [Worker("s", slow)]), clock=clock) as tree:
+            pending = tree.send_request("GET", 1)
+            pending.add_done_callback(lambda p: done.append(p.result()))
+            assert not pending.done
+            with pytest.raises(ReplyNotReady):
+                pending.result()
+            clock.advance(1)
+            assert pending.done
+            assert pending.result() == (1, 2)
+            assert pending.handler == "root/s"
+        assert done == [(1, 2)]
+
+    def test_a_request_times_out(self) -> None:
+        """send_request(timeout=) fails with TimeoutError when its timer fires first."""
+        clock = VirtualClock()
+        spec = Supervisor("root", [Supervisor("svc", [Worker("a", replier)])])
+        with gensup.start(spec, clock=clock) as tree:
+            pending = tree.send_request("GET", "late", to="root/svc", timeout=2)
+            clock.advance(2)
+            assert pending.done
+            with pytest.raises(TimeoutError):
+                pending.result()
+
+    def test_a_cancelled_request_drops_its_late_reply(self) -> None:
+        """After cancel(), the reply reaches nobody and is reported Dropped."""
+        recorder = Recorder()
+        clock = VirtualClock()
+
+        def slow() -> Gen:
+            _, reply = yield waitfor("GET")
+            yield gensup.sleep(1)
+            yield emit(reply, "late")
+            yield waitfor("NEVER")
+
+        spec = Supervisor("root", [Worker("s", slow)])
+        with gensup.start(spec, clock=clock, observer=recorder) as tree:
+            pending = tree.send_request("GET")
+            assert pending.cancel()
+            assert not pending.cancel()
+            with pytest.raises(RequestFailed, match="cancelled"):
+                pending.result()
+            clock.advance(1)
+        assert [d.event for d in recorder.dropped()] == [pending.ref]
+
+    def test_stopping_the_tree_fails_pending_requests(self) -> None:
+        """A request still pending when the tree stops fails: nobody can answer it now."""
+        spec = Supervisor("root", [Supervisor("svc", [Worker("a", replier)])])
+        tree = gensup.start(spec)
+        pending = tree.send_request("GET", "late", to="root/svc")
+        tree.stop()
+        with pytest.raises(RequestFailed, match="stopped"):
+            pending.result()
+
+    def test_a_held_request_is_taken_later(self) -> None:
+        """A request held in a backlog is handled when a worker waits, and replied to then."""
+        got: list[object] = []
+
+        def gated() -> Gen:
+            yield waitfor("OPEN")
+            while True:
+                _, n, reply = yield waitfor("GET")
+                yield emit(reply, n * 10)
+
+        spec = Supervisor("root", [Supervisor("svc", [Worker("g", gated)], backlog=1)])
+        with gensup.start(spec) as tree:
+            pending = tree.send_request("GET", 4, to="root/svc")
+            pending.add_done_callback(lambda p: got.append(p.result()))
+            assert tree.count_children("root/svc").backlog == 1
+            tree.signal("OPEN")
+        assert got == [40]
+
+    def test_one_to_a_worker_path(self) -> None:
+        """one=True with a worker's path reaches that worker only if it waits."""
+        log: list[tuple[str, object]] = []
+        with gensup.start(pool(log, func=busy_fetcher)) as tree:
+            assert tree.signal("JOB", 1, to="root/pool/f2", one=True) == 1
+            assert tree.signal("JOB", 2, to="root/pool/f2", one=True) == 0
+        assert log == [("f2", 1)]
+
+    def test_backlog_repr_and_equality(self) -> None:
+        """backlog is part of a Supervisor spec's value: repr, equality and hash."""
+        a = Supervisor("pool", backlog=3)
+        assert "backlog=3" in repr(a)
+        assert a == Supervisor("pool", backlog=3)
+        assert hash(a) == hash(Supervisor("pool", backlog=3))
+        assert a != Supervisor("pool")
+        with pytest.raises(gensup.InvalidSpec, match="backlog"):
+            Supervisor("pool", backlog=-1)
