@@ -28,6 +28,7 @@ from collections.abc import Callable
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
 from _lifecycle import ending, memory, restarts, spec_and_start, startup
+from _pools import one_of_n
 from _time import timers
 from loguru import logger
 
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "ending": ending,
     "spec-start": spec_and_start,
     "timers": timers,
+    "one-of-n": one_of_n,
 }
 
 

@@ -265,17 +265,31 @@ class Tree(Core):
         self, event: Hashable, args: tuple[Any, ...], to: str | None, one: object, key: object
     ) -> int:
         """`signal` with ``one`` or ``key``: checks first, then the engine's `_route_one`."""
-        self._check_not_busy("signal")
+        # Spelled out as `signal` is, rather than through `_mutation`: a pool
+        # may take a job per call, and the context manager would be a third
+        # of the cost.
+        if self._busy:
+            raise self._reentrant("signal")
         if not self._alive:
             raise TreeStopped(_STOPPED_MSG.format(name="signal"))
         target = self._one_target(event, to, one, key, "signal")
-        with self._mutation("signal"):
+        self._busy = get_ident()
+        try:
             outcome = self._route_one(event, args, target, key, None)
             if outcome is DROPPED:
                 if not (self._listeners and self._hear(event, args)):
                     self._drop(event, args, to)
             elif self._listeners:
                 self._hear(event, args)
+            if self._queue or self._held:
+                self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        if self._gave_up:
+            self._raise_if_gave_up()
         return 1 if outcome > 0 else 0
 
     def _one_target(
