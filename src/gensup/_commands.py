@@ -329,7 +329,9 @@ def emit(
             longest (or hold it in the supervisor's backlog).
         key: Deliver to the child of the supervisor at ``to`` that the key
             chooses (a stable hash of it), so that events with the same key
-            always go to the same child.
+            always go to the same child.  With ``to`` naming a worker, the
+            event is dropped (`Tree.signal` raises ``ValueError`` instead:
+            a path in an emit is checked against specs only).
 
     Raises:
         TypeError: the event is not hashable, ``to`` is not a string, or the

@@ -73,16 +73,17 @@ class Tree(Core):
         1
         {'root/c': ('ADD',)}
 
-    Every mutating call (`signal`, `start_child`, `terminate_child`,
-    `restart_child`, `delete_child`, `stop`) runs to completion: events that
-    workers emit meanwhile and the restarts of workers that end meanwhile are
-    handled, in order, before it returns.  Calling one of them from inside a
-    worker or an observer raises `ReentrantCall`: workers act through
-    commands (``yield emit(...)``).  So does calling one from a second thread
-    while another runs: a tree is not thread-safe.  The read-only calls and
+    Every mutating call (`signal`, `request`, `send_request`, `start_child`,
+    `terminate_child`, `restart_child`, `delete_child`, `stop`) runs to
+    completion: events that workers emit meanwhile and the restarts of
+    workers that end meanwhile are handled, in order, before it returns.
+    Calling one of them from inside a worker, an observer or a listener
+    raises `ReentrantCall`: workers act through commands
+    (``yield emit(...)``).  So does calling one from a second thread while
+    another runs: a tree is not thread-safe.  The read-only calls and
     properties (`status`, `which_children`, `count_children`, `get_childspec`,
     `walk`, `format` and ``str(tree)``, `spec`, `alive`, `dropped`) may be
-    called anywhere, from a worker or an observer too.
+    called anywhere, from a worker or an observer too, and so may `listen`.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
