@@ -1,7 +1,8 @@
 """Random pools, backlogs, crashes and one/key signals, against the rules of routing.
 
 A pool of workers takes jobs (one at a time, busy until told DONE); a random
-program sends jobs with ``one=True`` or a key, finishes and crashes workers,
+program sends jobs with ``one=True`` or a key (signalled, or emitted by a
+worker), finishes and crashes workers,
 and restarts the whole pool.  Each job has a unique id, so its fate can be
 followed: it must be delivered once or dropped once, never both; jobs sent
 without a key go out in the order they were sent; a key always reaches the
@@ -17,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gensup
-from gensup import Supervisor, Worker, waitfor
+from gensup import Supervisor, Worker, emit, waitfor
 from gensup.testing import Recorder
 
 Gen = Generator[Any, Any, None]
@@ -28,6 +29,7 @@ KEYS = st.one_of(st.none(), st.sampled_from(["ann", "bob", "cy", "dee", ("t", 1)
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("job"), KEYS),
+        st.tuples(st.just("emit_job"), KEYS),
         st.tuples(st.just("done"), st.integers(0, WORKERS - 1)),
         st.tuples(st.just("crash"), st.integers(0, WORKERS - 1)),
         st.tuples(st.just("restart_pool"), st.none()),
@@ -62,6 +64,16 @@ def member(world: World, name: str) -> Gen:
             raise RuntimeError("crash")
 
 
+def dispatcher() -> Gen:
+    """Emit each job it is given into the pool, as signal would send it."""
+    while True:
+        _, job, generation, key = yield waitfor("DISPATCH")
+        if key is None:
+            yield emit("JOB", job, generation, key, to="root/pool", one=True)
+        else:
+            yield emit("JOB", job, generation, key, to="root/pool", key=key)
+
+
 def spec(world: World, backlog: int) -> Supervisor:
     return Supervisor(
         "root",
@@ -71,7 +83,8 @@ def spec(world: World, backlog: int) -> Supervisor:
                 [Worker(f"w{i}", member, args=(world, f"w{i}")) for i in range(WORKERS)],
                 backlog=backlog,
                 intensity=1000,
-            )
+            ),
+            Worker("dispatcher", dispatcher),
         ],
     )
 
@@ -84,7 +97,11 @@ def test_random_pools(ops: list[tuple[str, Any]], backlog: int) -> None:
     sent: list[tuple[int, object]] = []
     with gensup.start(spec(world, backlog), observer=recorder) as tree:
         for op, arg in ops:
-            if op == "job":
+            if op == "emit_job":
+                job = len(sent)
+                sent.append((job, arg))
+                tree.signal("DISPATCH", job, world.generation, arg, to="root/dispatcher")
+            elif op == "job":
                 job = len(sent)
                 sent.append((job, arg))
                 if arg is None:
