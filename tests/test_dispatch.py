@@ -573,3 +573,15 @@ class TestMore:
         assert a != Supervisor("pool")
         with pytest.raises(gensup.InvalidSpec, match="backlog"):
             Supervisor("pool", backlog=-1)
+
+    def test_a_failing_done_callback_is_logged(self, log_records: list[dict[str, Any]]) -> None:
+        """A done callback that raises, added once the reply came, is logged, not raised."""
+
+        def bad(pending: object) -> None:
+            raise ValueError("callback bug")
+
+        with gensup.start(Supervisor("root", [Worker("r", replier)])) as tree:
+            pending = tree.send_request("GET", 2)
+            pending.add_done_callback(bad)
+            assert tree.alive
+        assert sum("callback bug" in repr(r["exception"]) for r in log_records) == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from . import _log
 from ._commands import Ref
 from ._errors import ReplyNotReady, RequestFailed
 
@@ -122,10 +123,13 @@ class PendingRequest:
 
         A callback that raises is logged, and the tree goes on.
         """
-        if self.done:
-            fn(self)
-        else:
+        if not self.done:
             self._callbacks.append(fn)
+            return
+        try:
+            fn(self)
+        except Exception as exc:
+            _log.log_listener_error(self.ref, exc)
 
     def cancel(self) -> bool:
         """Give up on the reply: a reply that comes later is reported `Dropped`.
