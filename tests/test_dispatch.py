@@ -585,3 +585,23 @@ class TestMore:
             pending.add_done_callback(bad)
             assert tree.alive
         assert sum("callback bug" in repr(r["exception"]) for r in log_records) == 1
+
+    def test_an_endless_loop_of_one_of_n_emits_is_stopped(self) -> None:
+        """One-of-N emits count toward max_deliveries, as broadcast emits do."""
+
+        def echo(hear: str, say: str) -> Gen:
+            while True:
+                yield waitfor(hear)
+                yield emit(say, one=True)
+
+        spec = Supervisor(
+            "root",
+            [
+                Worker("ping", echo, args=("PING", "PONG")),
+                Worker("pong", echo, args=("PONG", "PING")),
+            ],
+        )
+        with gensup.start(spec, max_deliveries=1000) as tree:
+            with pytest.raises(gensup.TooManyDeliveries):
+                tree.signal("PING")
+            assert tree.alive

@@ -609,7 +609,7 @@ class Core(Dispatch):
                 return
             item = queue.popleft()
             kind = item[0]
-            if kind in (_DELIVER, _ONE):
+            if kind == _DELIVER:
                 budget -= 1
                 if budget < _SAMPLE:
                     if runaway is None:
@@ -621,7 +621,7 @@ class Core(Dispatch):
                         self._drop(item[1], item[2], item[3])
                         continue
                     runaway.note(item[1], item[5])
-                event, args, to, stamp = item[1], item[2], item[3], item[4]
+                _, event, args, to, stamp, _by = item
                 target: _Node | None = None
                 if to is not None:
                     target, _why = self._find(to)
@@ -629,13 +629,7 @@ class Core(Dispatch):
                         if not (self._listeners and self._hear(event, args)):
                             self._drop(event, args, to)
                         continue
-                if kind == _ONE:
-                    if self._route_one(event, args, target, item[6], stamp) is DROPPED:
-                        if not (self._listeners and self._hear(event, args)):
-                            self._drop(event, args, to)
-                    elif self._listeners:
-                        self._hear(event, args)
-                elif not self._deliver(event, args, target, stamp):
+                if not self._deliver(event, args, target, stamp):
                     if not (self._listeners and self._hear(event, args)):
                         self._drop(event, args, to)
                 elif self._listeners:
@@ -655,12 +649,38 @@ class Core(Dispatch):
                     and sup.by_id.get(node.spec.id) is node
                 ):
                     self._restart(sup, node)
+            elif kind == _ONE:
+                # Counted as _DELIVER is, so that a loop of one-of-N emits stops too.
+                budget -= 1
+                if budget < _SAMPLE:
+                    if runaway is None:
+                        runaway = _Runaway()
+                    if budget < 0:
+                        runaway.dropped += 1
+                        self._drop(item[1], item[2], item[3])
+                        continue
+                    runaway.note(item[1], item[5])
+                self._drain_one(item)
             else:
                 self._fire(item[1])
         self._raise_interrupt()
         if budget < 0:
             assert runaway is not None
             raise runaway.error(self._max_deliveries)
+
+    def _drain_one(self, item: tuple[Any, ...]) -> None:
+        """A queued emit with ``one=True`` or a key (see _dispatch)."""
+        _, event, args, to, stamp, _by, key = item
+        target: _Node | None = None
+        if to is not None:
+            target, _why = self._find(to)
+        if (to is None or target is not None) and self._route_one(
+            event, args, target, key, stamp
+        ) is not DROPPED:
+            if self._listeners:
+                self._hear(event, args)
+        elif not (self._listeners and self._hear(event, args)):
+            self._drop(event, args, to)
 
     def _raise_interrupt(self) -> None:
         interrupt = self._interrupt
