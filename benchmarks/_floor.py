@@ -154,7 +154,47 @@ class DictDispatcher:
 
 
 #: Either floor.
-Floor = Dispatcher | DictDispatcher
+class PoolDispatcher:
+    """The floor of one-of-N delivery: one event, a deque of the generators
+    waiting for it, each signal popping the one that waited longest.
+
+    Example:
+        >>> floor = PoolDispatcher()
+        >>> floor.introduce(ticker()); floor.introduce(ticker())
+        >>> floor.signal("TICK", 1), len(floor.waiting)
+        (1, 2)
+    """
+
+    def __init__(self) -> None:
+        # The waiting generators, the one that waited longest first.
+        self.waiting: deque[BareGen] = deque()
+
+    def introduce(self, gen: BareGen) -> None:
+        """Run a new generator to its first wait and park it."""
+        next(gen)
+        self.waiting.append(gen)
+
+    def signal(self, event: Hashable, *args: Any) -> int:
+        """Resume the generator that waited longest; return 1, or 0 if none waits."""
+        waiting = self.waiting
+        if not waiting:
+            return 0
+        gen = waiting.popleft()
+        try:
+            gen.send((event, *args))
+        except StopIteration:
+            return 1
+        waiting.append(gen)
+        return 1
+
+    def close(self) -> None:
+        """Close every parked generator."""
+        for gen in self.waiting:
+            gen.close()
+        self.waiting.clear()
+
+
+Floor = Dispatcher | DictDispatcher | PoolDispatcher
 
 
 # ---- Emit chains: a ring passing a token through a run-to-completion queue ----

@@ -27,6 +27,7 @@ NAMES = [
     "timers",
     "ending",
     "spec-start",
+    "one-of-n",
 ]
 
 

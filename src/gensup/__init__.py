@@ -22,7 +22,22 @@ from . import render, reports, testing
 from ._backoff import Backoff
 from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock, VirtualClock
-from ._commands import TIMEOUT, Call, Emit, Sleep, WaitFor, call, emit, sleep, waitfor
+from ._commands import (
+    NO_KEY,
+    TIMEOUT,
+    Call,
+    Emit,
+    Ref,
+    Sleep,
+    WaitFor,
+    WhoAmI,
+    call,
+    emit,
+    ref,
+    sleep,
+    waitfor,
+    whoami,
+)
 from ._core import Observer
 from ._errors import (
     ChildAlreadyPresent,
@@ -35,12 +50,15 @@ from ._errors import (
     InvalidSpec,
     InvalidSpecType,
     ReentrantCall,
+    ReplyNotReady,
+    RequestFailed,
     StartFailed,
     SupervisorGaveUp,
     TooManyDeliveries,
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
+from ._requests import Listener, PendingRequest
 from ._spec import (
     DEFAULTS,
     AutoShutdown,
@@ -56,6 +74,7 @@ from ._tree import Tree, start
 
 __all__ = [
     "DEFAULTS",
+    "NO_KEY",
     "TIMEOUT",
     "AutoShutdown",
     "Backoff",
@@ -77,10 +96,15 @@ __all__ = [
     "InvalidCommand",
     "InvalidSpec",
     "InvalidSpecType",
+    "Listener",
     "MonotonicClock",
     "Observer",
     "PendingCall",
+    "PendingRequest",
     "ReentrantCall",
+    "Ref",
+    "ReplyNotReady",
+    "RequestFailed",
     "Restart",
     "Sleep",
     "StartFailed",
@@ -92,18 +116,21 @@ __all__ = [
     "TreeStopped",
     "VirtualClock",
     "WaitFor",
+    "WhoAmI",
     "Worker",
     "WorkerFunc",
     "WorkerGen",
     "aio",
     "call",
     "emit",
+    "ref",
     "render",
     "reports",
     "sleep",
     "start",
     "testing",
     "waitfor",
+    "whoami",
 ]
 
 __version__ = "0.1.0"

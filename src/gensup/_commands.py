@@ -22,6 +22,7 @@ and yield it again and again (``TICK = waitfor("TICK")``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Final
@@ -30,15 +31,20 @@ import attrs
 
 __all__ = [
     "MANY",
+    "NO_KEY",
     "TIMEOUT",
     "Call",
     "Emit",
+    "Ref",
     "Sleep",
     "WaitFor",
+    "WhoAmI",
     "call",
     "emit",
+    "ref",
     "sleep",
     "waitfor",
+    "whoami",
 ]
 
 
@@ -67,6 +73,19 @@ class _Timeout:
 #: The event a worker is resumed with when its wait times out or its sleep ends:
 #: ``(TIMEOUT,)``.  Compare with ``is`` or ``==``.
 TIMEOUT: Final = _Timeout()
+
+
+class _NoKey:
+    """The type of `NO_KEY`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_KEY"
+
+
+#: The ``key`` of a signal or emit that has none (routed by ``one`` or to all).
+NO_KEY: Final = _NoKey()
 
 
 def _check_seconds(where: str, name: str, value: object) -> float:
@@ -269,7 +288,13 @@ def _remember(event: Hashable, more: tuple[Hashable, ...]) -> WaitFor:
     return command
 
 
-def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
+def emit(
+    event: Hashable,
+    *args: Any,
+    to: str | None = None,
+    one: bool = False,
+    key: object = NO_KEY,
+) -> Emit:
     """Publish ``event`` into the tree; the worker continues at once.
 
     Example:
@@ -279,10 +304,14 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
         ...         yield emit("PONG", *args)
         >>> emit("PONG", 1, to="root/pool")
         emit('PONG', 1, to='root/pool')
+        >>> emit("JOB", 7, to="root/pool", one=True)
+        emit('JOB', 7, to='root/pool', one=True)
 
     The event is queued and delivered, like a signal, once the current
     delivery is over: to every worker of the subtree at path ``to`` (the whole
     tree when ``None``) that was started before the emit and waits for it.
+    With ``one=True`` or a ``key``, it goes to one worker only, as
+    `Tree.signal` says.
 
     The path is checked when the worker yields the command, against the
     tree's specs: one that names no child (a typo, an empty part) raises
@@ -296,9 +325,17 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
         event: A hashable event.
         *args: Arguments that receivers get after the event.
         to: A path such as ``"root/pool"``, or ``None`` for the whole tree.
+        one: Deliver to one waiting worker only: the one that has waited
+            longest (or hold it in the supervisor's backlog).
+        key: Deliver to the child of the supervisor at ``to`` that the key
+            chooses (a stable hash of it), so that events with the same key
+            always go to the same child.  With ``to`` naming a worker, the
+            event is dropped (`Tree.signal` raises ``ValueError`` instead:
+            a path in an emit is checked against specs only).
 
     Raises:
-        TypeError: the event is not hashable or ``to`` is not a string.
+        TypeError: the event is not hashable, ``to`` is not a string, or the
+            key is not a str, bytes, number, bool, None or tuple of them.
     """
     try:
         hash(event)
@@ -306,6 +343,8 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
         raise TypeError(f"emit(): the event must be hashable (got {event!r})") from None
     if to is not None and not isinstance(to, str):
         raise TypeError(f"emit(): 'to' must be a path string or None (got {to!r})")
+    if one or key is not NO_KEY:
+        return _emit_one(event, args, to, one, key)
     # A worker may emit on every event it handles, and Emit(...) would run the
     # three validators again (args is a tuple by construction) and set each
     # field through a bound object.__setattr__: building the frozen instance
@@ -319,6 +358,100 @@ def emit(event: Hashable, *args: Any, to: str | None = None) -> Emit:
 
 _new: Final = object.__new__
 _set: Final = object.__setattr__
+
+
+@attrs.frozen(repr=False)
+class _EmitOne(Emit):
+    """An `Emit` to one worker: the longest waiting (``one=True``) or the
+    one a key chooses.  A class of its own, so that broadcast emits pay
+    nothing for it."""
+
+    key: object = attrs.field(kw_only=True, default=NO_KEY)
+
+    def __repr__(self) -> str:
+        text = super().__repr__()[:-1]
+        extra = "one=True" if self.key is NO_KEY else f"key={self.key!r}"
+        return f"{text}, {extra})"
+
+
+def _emit_one(
+    event: Hashable, args: tuple[Any, ...], to: str | None, one: object, key: object
+) -> Emit:
+    if not isinstance(one, bool):
+        raise TypeError(f"emit(): 'one' must be a bool (got {one!r})")
+    if key is not NO_KEY:
+        from ._routing import stable_hash  # a leaf module: imported here, once
+
+        stable_hash(key)  # checks the key's type
+    return _EmitOne(event, args, to, key=key)
+
+
+@attrs.frozen
+class WhoAmI:
+    """The command that resumes a worker at once with ``(path, incarnation)``.
+
+    Build it with `whoami`.
+    """
+
+
+_WHOAMI: Final = WhoAmI()
+
+
+def whoami() -> WhoAmI:
+    """Ask the tree who this worker is: resumed at once with ``(path, incarnation)``.
+
+    Example:
+        >>> def worker():
+        ...     path, incarnation = yield whoami()
+        ...     yield emit("HELLO", path)
+        >>> whoami()
+        WhoAmI()
+
+    Useful to give a reply address, or to tell incarnations apart in logs.
+    The worker runs on at once, as after an `emit`.
+    """
+    return _WHOAMI
+
+
+class Ref:
+    """A unique event: a private channel for one reply.
+
+    Build one with `ref`.  Each is equal only to itself, so a worker that
+    waits for it gets only what is emitted to it.
+    """
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: int) -> None:
+        #: A number unique in this process, for reading logs.
+        self.id = id
+
+    def __repr__(self) -> str:
+        return f"ref#{self.id}"
+
+
+_refs = itertools.count(1)
+
+
+def ref() -> Ref:
+    """A fresh, unique event, to use as a reply address.
+
+    Example:
+        >>> def client(pool):
+        ...     reply = ref()
+        ...     yield emit("GET", "key", reply, to=pool, one=True)
+        ...     event, *value = yield waitfor(reply, timeout=5)
+        >>> a, b = ref(), ref()
+        >>> a == a, a == b
+        (True, False)
+
+    The requester sends the ref with its request and waits for it; the
+    replier emits the ref as an event with the answer
+    (``yield emit(reply, value)``).  A reply to a requester that gave up or
+    died reaches nobody and is reported `Dropped`; it can never reach a later
+    incarnation, which waits for refs of its own.
+    """
+    return Ref(next(_refs))
 
 
 @attrs.frozen

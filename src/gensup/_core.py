@@ -40,10 +40,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from . import _log
+from ._backlog import Backlog
 from ._backoff import Backoff, delay
 from ._calls import Driver, PendingCall
 from ._clock import Clock, MonotonicClock
-from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, _TimedWaitFor
+from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, WhoAmI, _EmitOne, _TimedWaitFor
+from ._dispatch import DROPPED, T_REQUEST, Dispatch
 from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
 from ._records import ChildKind, ChildState
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
@@ -90,6 +92,8 @@ _DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp, the worker that emitte
 _EXIT: Final = 1  # (_EXIT, node, seq, reason)
 _RETRY: Final = 2  # (_RETRY, sup, sup_seq, node)
 _TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), no delay)
+# (_ONE, event, args, to, stamp, the worker that emitted it, key): emit(one=/key=)
+_ONE: Final = 4
 
 # Kinds of timers, with their payload (a, b).
 _T_WAIT: Final = "wait"  # (worker, the events it waits for): a waitfor's timeout
@@ -164,6 +168,9 @@ class _SupNode(_Node):
     by_id: dict[str, _Node] = attrs.Factory(dict)
     # Invariant: set while running; a fresh window at every start.
     window: IntensityWindow | None = None
+    # Invariant: while running with a spec's backlog > 0, this incarnation's
+    # held events (see _dispatch); else None.
+    backlog: Backlog | None = None
 
     @property
     def children(self) -> dict_values[str, _Node]:
@@ -197,7 +204,7 @@ def _kind(node: _Node) -> ChildKind:
 # ---- The engine: state and machinery; the public API is Tree's (_tree.py) ----
 
 
-class Core:
+class Core(Dispatch):
     """The machinery of a running tree, without its public API.
 
     `gensup.Tree` adds the public calls; everything here is private.
@@ -259,6 +266,7 @@ class Core:
         self._refused: BaseException | None = None
         # Invariant: true once the driver was told that the tree stopped.
         self._halted = False
+        self._init_dispatch()
 
     # ---- Paths ----
 
@@ -370,7 +378,7 @@ class Core:
         queue = self._queue
         while queue:
             item = queue.popleft()
-            if item[0] == _DELIVER:
+            if item[0] in (_DELIVER, _ONE):
                 self._drop(item[1], item[2], item[3])
 
     # ---- Delivery: the hot path ----
@@ -466,6 +474,7 @@ class Core:
         assert gen is not None
         throw: BaseException | None = None
         while True:
+            value: object = None
             if command is not _FIRST:
                 cls = command.__class__
                 if cls is WaitFor:
@@ -502,14 +511,27 @@ class Core:
                     node.waits, node.multi = (), False
                     self._start_call(node, command)  # type: ignore[arg-type]
                     return None
+                elif cls is _EmitOne:
+                    to = command.to  # type: ignore[attr-defined]
+                    if to is not None and (why := self._no_child(to)):
+                        throw = ChildNotFound(
+                            f"worker {node.path!r} yielded {command!r}: no child at {to!r}: {why}"
+                        )
+                    else:
+                        self._seq += 1
+                        self._queue.append(
+                            (_ONE, command.event, command.args, to, self._seq, node, command.key)  # type: ignore[attr-defined]
+                        )
+                elif cls is WhoAmI:
+                    value = (node.path, node.incarnation)
                 else:
                     throw = InvalidCommand(
                         f"worker {node.path!r} yielded {command!r}; a worker may yield only "
-                        f"waitfor(...), emit(...), sleep(...) or call(...)"
+                        f"waitfor(...), emit(...), sleep(...), call(...) or whoami()"
                     )
             try:
                 if throw is None:
-                    command = gen.send(None)
+                    command = gen.send(value)
                 else:
                     command, throw = gen.throw(throw), None
             except StopIteration:
@@ -564,6 +586,8 @@ class Core:
             _user_traceback(exc)
         self._report(Stopped(node.path, reason, exc), node.incarnation, node.spec)
         self._queue.append((_EXIT, node, node.seq, reason))
+        if self._handling and exc is not None:
+            self._handler_ended(node, "crashed", exc)
 
     # ---- The queue: run to completion ----
 
@@ -573,7 +597,13 @@ class Core:
         # the last _SAMPLE of them are noted, to name the loop in the error.
         budget = self._max_deliveries
         runaway: _Runaway | None = None
-        while queue and self._interrupt is None:
+        while self._interrupt is None:
+            if self._held:
+                # Held events first: a worker that waits again after the last
+                # item gets what its supervisor's backlog holds for it.
+                self._match_backlogs()
+            if not queue:
+                break
             if not self._alive:
                 self._drop_queue()
                 return
@@ -596,10 +626,14 @@ class Core:
                 if to is not None:
                     target, _why = self._find(to)
                     if target is None:
-                        self._drop(event, args, to)
+                        if not (self._listeners and self._hear(event, args)):
+                            self._drop(event, args, to)
                         continue
                 if not self._deliver(event, args, target, stamp):
-                    self._drop(event, args, to)
+                    if not (self._listeners and self._hear(event, args)):
+                        self._drop(event, args, to)
+                elif self._listeners:
+                    self._hear(event, args)
             elif kind == _EXIT:
                 _, node, seq, reason = item
                 if node.exit_pending and node.seq == seq:
@@ -615,6 +649,18 @@ class Core:
                     and sup.by_id.get(node.spec.id) is node
                 ):
                     self._restart(sup, node)
+            elif kind == _ONE:
+                # Counted as _DELIVER is, so that a loop of one-of-N emits stops too.
+                budget -= 1
+                if budget < _SAMPLE:
+                    if runaway is None:
+                        runaway = _Runaway()
+                    if budget < 0:
+                        runaway.dropped += 1
+                        self._drop(item[1], item[2], item[3])
+                        continue
+                    runaway.note(item[1], item[5])
+                self._drain_one(item)
             else:
                 # A timer due at once (sleep(0), timeout=0) counts as a
                 # delivery: a worker looping on it would hang the call too.
@@ -635,6 +681,20 @@ class Core:
         if budget < 0:
             assert runaway is not None
             raise runaway.error(self._max_deliveries)
+
+    def _drain_one(self, item: tuple[Any, ...]) -> None:
+        """A queued emit with ``one=True`` or a key (see _dispatch)."""
+        _, event, args, to, stamp, _by, key = item
+        target: _Node | None = None
+        if to is not None:
+            target, _why = self._find(to)
+        if (to is None or target is not None) and self._route_one(
+            event, args, target, key, stamp
+        ) is not DROPPED:
+            if self._listeners:
+                self._hear(event, args)
+        elif not (self._listeners and self._hear(event, args)):
+            self._drop(event, args, to)
 
     def _raise_interrupt(self) -> None:
         interrupt = self._interrupt
@@ -810,6 +870,7 @@ class Core:
         self._begin(sup)
         sup.state = _RUNNING
         sup.window = IntensityWindow(spec.intensity, spec.period)
+        sup.backlog = Backlog(spec.backlog) if spec.backlog else None
         sup.by_id = {child.id: _make_node(child, sup) for child in spec.children}
         failed = yield self._start_group(sup, list(sup.by_id.values()))
         if failed is None:
@@ -883,6 +944,8 @@ class Core:
             self._forget_restart(child)
         sup.by_id = {}
         sup.state = _STOPPED
+        if sup.backlog is not None:
+            self._drop_backlog(sup)
         self._report(Stopped(sup.path, _SHUTDOWN), sup.incarnation)
 
     def _close(self, node: _WorkerNode) -> None:
@@ -915,6 +978,8 @@ class Core:
             if self._interrupt is None:
                 self._interrupt = exc
         self._report(Stopped(node.path, reason, error), node.incarnation, node.spec)
+        if self._handling:
+            self._handler_ended(node, "was stopped", error)
 
     # ---- Time: timers, and restarts delayed by backoff ----
 
@@ -963,6 +1028,8 @@ class Core:
         kind = timer[2]
         if kind is None:
             return False
+        if kind is T_REQUEST:
+            return not timer[3].done
         if kind is _T_RESTART:
             sup: _SupNode = timer[3]
             sup_seq, group, _owner = timer[4]
@@ -984,6 +1051,8 @@ class Core:
         kind = timer[2]
         if kind is _T_WAIT:
             return self._fire_wait(timer)
+        if kind is T_REQUEST:
+            return self._fire_request(timer)
         node: _WorkerNode = timer[3]
         if kind is _T_RESTART:
             return self._fire_restart(timer)
@@ -1172,6 +1241,8 @@ class Core:
         """The tree is no longer alive: nothing stays scheduled; the driver is told, once."""
         self._alive = False
         self._timers.clear()
+        if self._requests:
+            self._fail_requests()
         for node in list(self._calls.values()):
             self._cancel_call(node)
         driver = self._driver

@@ -18,6 +18,8 @@ __all__ = [
     "InvalidSpec",
     "InvalidSpecType",
     "ReentrantCall",
+    "ReplyNotReady",
+    "RequestFailed",
     "StartFailed",
     "SupervisorGaveUp",
     "TooManyDeliveries",
@@ -166,3 +168,18 @@ class TooManyDeliveries(GensupError, RuntimeError):
 
 class TreeStopped(GensupError, RuntimeError):
     """A mutating call on a tree that is no longer alive."""
+
+
+class ReplyNotReady(GensupError, RuntimeError):
+    """``Tree.request`` got no reply within the call.
+
+    The synchronous core cannot wait: a reply that needs time (a timer, a
+    call, another signal) comes only after ``request`` has returned.  Use
+    `Tree.send_request` and look at its `PendingRequest` later, or the
+    awaitable request of ``gensup.aio``.
+    """
+
+
+class RequestFailed(GensupError, RuntimeError):
+    """A request can get no reply: no worker took it, or the worker that took
+    it crashed or was stopped before replying (chained to its exception)."""

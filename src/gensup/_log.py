@@ -31,7 +31,7 @@ from loguru import logger
 
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
-__all__ = ["log_observer_error", "log_report"]
+__all__ = ["log_listener_error", "log_observer_error", "log_report"]
 
 
 # ---- Where a record comes from ----
@@ -210,5 +210,18 @@ def log_observer_error(report: Report, exc: Exception) -> None:
         path=path,
         incarnation=None,
         event=None,
+        reason=None,
+    )
+
+
+def log_listener_error(event: object, exc: Exception) -> None:
+    """Log an exception raised by a listener or a request's callback (the tree goes on)."""
+    _logger.opt(exception=exc).error(
+        "a listener of {!r} raised {!r}; the tree goes on",
+        event,
+        exc,
+        path=None,
+        incarnation=None,
+        event=event,
         reason=None,
     )

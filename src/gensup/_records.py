@@ -65,9 +65,12 @@ class ChildCounts:
         active: Children running now.
         supervisors: Children that are supervisors, running or not.
         workers: Children that are workers, running or not.
+        backlog: Events that the supervisor holds for its workers (see the
+            ``backlog`` option of `Supervisor`): 0 without one.  Not in OTP.
     """
 
     specs: int
     active: int
     supervisors: int
     workers: int
+    backlog: int = 0

@@ -12,10 +12,22 @@ other events.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable
-from typing import Protocol, TypeAlias, TypeVar
+from typing import Final, Protocol, TypeAlias, TypeVar
 
-__all__ = ["Supervised", "WaitTable", "Waiter", "select", "select_under", "unwait", "wait"]
+__all__ = [
+    "Supervised",
+    "WaitTable",
+    "Waiter",
+    "first",
+    "jump",
+    "select",
+    "select_under",
+    "stable_hash",
+    "unwait",
+    "wait",
+]
 
 
 class Supervised(Protocol):
@@ -119,3 +131,74 @@ def select_under(waiters: dict[C, None], under: str, stamp: int | None) -> list[
         if (stamp is None or node.seq < stamp)
         and ((path := node.parent.path) == under or path.startswith(prefix))  # type: ignore[union-attr]
     ]
+
+
+def first(waiters: dict[C, None], under: str | None, stamp: int | None) -> C | None:
+    """The waiter that has waited longest, under the supervisor at path ``under``
+    (anywhere when None), started before ``stamp`` when it is given: the one an
+    event sent to one worker of a pool goes to."""
+    if under is None:
+        for node in waiters:
+            if stamp is None or node.seq < stamp:
+                return node
+        return None
+    prefix = under + "/"
+    for node in waiters:
+        if (stamp is None or node.seq < stamp) and (
+            (path := node.parent.path) == under or path.startswith(prefix)  # type: ignore[union-attr]
+        ):
+            return node
+    return None
+
+
+# ---- Routing by key: a stable hash, then a consistent choice of child ----
+
+_KEY_TYPES: Final = (str, bytes, int, float, bool, type(None))
+
+
+def stable_hash(key: object) -> int:
+    """A 64-bit hash of ``key`` that is the same in every process and every run.
+
+    Example:
+        >>> stable_hash("user-42") == stable_hash("user-42")
+        True
+
+    Python's own ``hash`` of a string changes from one interpreter to the
+    next, so routing by it would send a user's events to another child after
+    a restart of the program.  Keys are strings, bytes, numbers, booleans,
+    ``None`` and tuples of them, hashed by their ``repr``.
+
+    Raises:
+        TypeError: ``key`` is of another type, whose repr may not be stable.
+    """
+    stack = [key]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, tuple):
+            stack.extend(part)
+        elif not isinstance(part, _KEY_TYPES):
+            raise TypeError(
+                f"a routing key must be a str, bytes, int, float, bool, None or a tuple of "
+                f"them (got {key!r}, which holds a {type(part).__name__})"
+            )
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def jump(key: int, buckets: int) -> int:
+    """Jump consistent hashing (Lamping and Veach): a bucket in ``range(buckets)``.
+
+    Example:
+        >>> [jump(stable_hash(user), 3) for user in ("ann", "bob", "cy")]
+        [0, 0, 2]
+
+    When a bucket is added at the end, only about ``1/(buckets + 1)`` of the
+    keys move, all to the new bucket; when the last one is removed, only its
+    own keys move.
+    """
+    bucket, j = -1, 0
+    while j < buckets:
+        bucket = j
+        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        j = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
+    return bucket

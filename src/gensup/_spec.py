@@ -573,6 +573,9 @@ class Supervisor:
         significant: As for `Worker`.
         backoff: As for `Worker`: how this supervisor's own parent delays
             restarting it.
+        backlog: How many events sent to one worker of this subtree
+            (``signal(..., one=True)`` or ``key=``) it keeps while no worker
+            there waits for them (default 0: such events are dropped).
 
     Raises:
         InvalidSpec: a bad value or a duplicate child id (a ``ValueError``).
@@ -611,6 +614,7 @@ class Supervisor:
     )
     significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
     backoff: Backoff | None = attrs.field(default=None, kw_only=True, validator=_check_backoff)
+    backlog: int = attrs.field(default=0, kw_only=True, validator=_check_number(0, integral=True))
 
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
@@ -680,7 +684,7 @@ def _equal(first: ChildSpec, second: ChildSpec) -> bool:
             return False
         if any(getattr(a, name) != getattr(b, name) for name in _SUPERVISOR_OPTIONS):
             return False
-        if a.backoff != b.backoff:
+        if a.backoff != b.backoff or a.backlog != b.backlog:
             return False
         # Reversed, so that children are compared first to last, as a tuple would.
         stack.extend(zip(reversed(a.children), reversed(b.children), strict=True))
@@ -701,6 +705,7 @@ def _hash(root: Supervisor) -> int:
                     tuple(hashes[id(child)] for child in sup.children),
                     *(getattr(sup, name) for name in _SUPERVISOR_OPTIONS),
                     sup.backoff,
+                    sup.backlog,
                 )
             )
             continue
@@ -747,4 +752,6 @@ def _options_repr(sup: Supervisor) -> str:
             parts.append(f", {name}={shown!r}")
     if sup.backoff is not None:
         parts.append(f", backoff={sup.backoff!r}")
+    if sup.backlog:
+        parts.append(f", backlog={sup.backlog!r}")
     return "".join(parts)

@@ -10,12 +10,13 @@ import contextlib
 import math
 import numbers
 import threading
-from collections.abc import Generator, Hashable, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterator
 from threading import get_ident
 from typing import Any, Final
 
 from ._calls import Driver, PendingCall
 from ._clock import Clock, VirtualClock
+from ._commands import NO_KEY
 from ._core import (
     _FAILED,
     _IGNORED,
@@ -31,6 +32,7 @@ from ._core import (
     _SupNode,
     _WorkerNode,
 )
+from ._dispatch import DROPPED
 from ._errors import (
     ChildAlreadyPresent,
     ChildAlreadyStarted,
@@ -41,11 +43,14 @@ from ._errors import (
     InvalidSpec,
     InvalidSpecType,
     ReentrantCall,
+    ReplyNotReady,
     StartFailed,
     SupervisorGaveUp,
     TreeStopped,
 )
 from ._records import ChildCounts, ChildInfo, ChildState
+from ._requests import Listener, PendingRequest
+from ._routing import stable_hash
 from ._spec import ChildSpec, Restart, Supervisor, Worker, check_root, check_significant_allowed
 
 __all__ = ["Tree", "start"]
@@ -68,16 +73,17 @@ class Tree(Core):
         1
         {'root/c': ('ADD',)}
 
-    Every mutating call (`signal`, `start_child`, `terminate_child`,
-    `restart_child`, `delete_child`, `stop`) runs to completion: events that
-    workers emit meanwhile and the restarts of workers that end meanwhile are
-    handled, in order, before it returns.  Calling one of them from inside a
-    worker or an observer raises `ReentrantCall`: workers act through
-    commands (``yield emit(...)``).  So does calling one from a second thread
-    while another runs: a tree is not thread-safe.  The read-only calls and
+    Every mutating call (`signal`, `request`, `send_request`, `start_child`,
+    `terminate_child`, `restart_child`, `delete_child`, `stop`) runs to
+    completion: events that workers emit meanwhile and the restarts of
+    workers that end meanwhile are handled, in order, before it returns.
+    Calling one of them from inside a worker, an observer or a listener
+    raises `ReentrantCall`: workers act through commands
+    (``yield emit(...)``).  So does calling one from a second thread while
+    another runs: a tree is not thread-safe.  The read-only calls and
     properties (`status`, `which_children`, `count_children`, `get_childspec`,
     `walk`, `format` and ``str(tree)``, `spec`, `alive`, `dropped`) may be
-    called anywhere, from a worker or an observer too.
+    called anywhere, from a worker or an observer too, and so may `listen`.
 
     Paths name children from the root: ``"root"``, ``"root/pool"``,
     ``"root/pool/a"``.
@@ -168,7 +174,14 @@ class Tree(Core):
 
     # ---- Public: events ----
 
-    def signal(self, event: Hashable, *args: Any, to: str | None = None) -> int:
+    def signal(
+        self,
+        event: Hashable,
+        *args: Any,
+        to: str | None = None,
+        one: bool = False,
+        key: object = NO_KEY,
+    ) -> int:
         """Deliver ``(event, *args)`` to every worker waiting for ``event``.
 
         Example:
@@ -186,14 +199,33 @@ class Tree(Core):
         by default; a worker's path names just that worker) that wait for it
         when delivery begins, in the order in which they began waiting.
         Events they emit meanwhile and the restarts of those that end are
-        handled before the call returns.  An event that reaches nobody is
-        reported `Dropped`.
+        handled before the call returns.  An event that reaches nobody (and
+        no listener hears, see `listen`) is reported `Dropped`.
+
+        With ``one=True`` it reaches one worker only: of the workers under
+        ``to`` that wait for it, the one that has waited longest, so that a
+        pool of idle workers takes events in turn.  If none waits and the
+        supervisor at ``to`` has a ``backlog``, the event is held there and
+        handed out, in order, as soon as a worker under it waits for it.
+
+        With a ``key``, it reaches the child of the supervisor at ``to`` that
+        the key chooses: ``jump(stable_hash(key), number of children)``, by
+        the children's positions, so that a restarted child keeps its keys.
+        If that child is a supervisor, the worker under it that has waited
+        longest gets it; if nobody there waits, the event is held in that
+        child's share of the backlog.  Adding a child at the end moves about
+        1/(n+1) of the keys, all to the new child; removing the last child
+        moves only its keys; removing or inserting a child elsewhere shifts
+        the positions after it, and their keys with them.
 
         Returns:
-            How many workers the event itself reached (not counting emitted events).
+            How many workers the event itself reached (not counting emitted
+            events): with ``one`` or ``key``, 1 or 0 (held or dropped).
 
         Raises:
-            TypeError: ``event`` is not hashable.
+            TypeError: ``event`` is not hashable, or the key is not a str,
+                bytes, number, bool, None or a tuple of them.
+            ValueError: ``key`` with a path that names a worker.
             ChildNotFound: ``to`` names no child of the running tree.
             SupervisorGaveUp: the root gave up while this call ran.
             TooManyDeliveries: workers emitted more than ``max_deliveries``
@@ -201,6 +233,8 @@ class Tree(Core):
             ReentrantCall: called from inside a worker or an observer, or
                 from a second thread while another call runs.
         """
+        if one or key is not NO_KEY:
+            return self._signal_one(event, args, to, one, key)
         if self._busy:
             raise self._reentrant("signal")
         if not self._alive:
@@ -213,8 +247,11 @@ class Tree(Core):
                 target = self._resolve(to, "signal")
                 reached = self._deliver(event, args, target, None)
             if not reached:
-                self._drop(event, args, to)
-            if self._queue:
+                if not (self._listeners and self._hear(event, args)):
+                    self._drop(event, args, to)
+            elif self._listeners:
+                self._hear(event, args)
+            if self._queue or self._held:
                 self._drain()
         except BaseException as exc:
             self._abort(exc)
@@ -224,6 +261,191 @@ class Tree(Core):
         if self._gave_up:
             self._raise_if_gave_up()
         return reached
+
+    def _signal_one(
+        self, event: Hashable, args: tuple[Any, ...], to: str | None, one: object, key: object
+    ) -> int:
+        """`signal` with ``one`` or ``key``: checks first, then the engine's `_route_one`."""
+        # Spelled out as `signal` is, rather than through `_mutation`: a pool
+        # may take a job per call, and the context manager would be a third
+        # of the cost.
+        if self._busy:
+            raise self._reentrant("signal")
+        if not self._alive:
+            raise TreeStopped(_STOPPED_MSG.format(name="signal"))
+        target = self._one_target(event, to, one, key, "signal")
+        self._busy = get_ident()
+        try:
+            outcome = self._route_one(event, args, target, key, None)
+            if outcome is DROPPED:
+                if not (self._listeners and self._hear(event, args)):
+                    self._drop(event, args, to)
+            elif self._listeners:
+                self._hear(event, args)
+            if self._queue or self._held:
+                self._drain()
+        except BaseException as exc:
+            self._abort(exc)
+            raise
+        finally:
+            self._busy = False
+        if self._gave_up:
+            self._raise_if_gave_up()
+        return 1 if outcome > 0 else 0
+
+    def _one_target(
+        self, event: Hashable, to: str | None, one: object, key: object, name: str
+    ) -> _Node | None:
+        """Check a one-of-N or keyed send before it changes anything; its target."""
+        if not isinstance(one, bool):
+            raise TypeError(f"Tree.{name}(): 'one' must be a bool (got {one!r})")
+        try:
+            hash(event)
+        except TypeError:
+            raise TypeError(f"Tree.{name}(): the event must be hashable (got {event!r})") from None
+        target = None if to is None else self._resolve(to, name)
+        if key is not NO_KEY:
+            stable_hash(key)  # a TypeError for a key of another type
+            if type(target) is _WorkerNode:
+                raise ValueError(
+                    f"Tree.{name}(): key= chooses among a supervisor's children, and {to!r} "
+                    f"is a worker"
+                )
+        return target
+
+    # ---- Public: listeners, requests ----
+
+    def listen(self, event: Hashable, callback: Callable[[tuple[Any, ...]], object]) -> Listener:
+        """Call ``callback((event, *args))`` for every occurrence of ``event``.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, emit, waitfor
+            >>> def squarer():
+            ...     while True:
+            ...         _, n = yield waitfor("WORK")
+            ...         yield emit("RESULT", n * n)
+            >>> with gensup.start(Supervisor("root", [Worker("s", squarer)])) as tree:
+            ...     listener = tree.listen("RESULT", print)
+            ...     _ = tree.signal("WORK", 3)
+            ('RESULT', 9)
+
+        The callback hears every occurrence of the event, signalled or
+        emitted, wherever it was sent, after the workers that got it (an
+        event held in a backlog is heard when it is sent).  An event that a
+        listener hears is not reported `Dropped`, even if no worker got it.
+        Listeners of one event are called in the order they were added.
+
+        A callback runs inside the tree's call: one that raises is logged
+        and the tree goes on; calling a mutating method of the tree from it
+        raises `ReentrantCall`.  Cancel it with `Listener.cancel`.  This is
+        the place where the outside world hears what the tree says, as a
+        process registered with Elixir's ``Registry`` or OTP's ``pg`` would.
+
+        Raises:
+            TypeError: ``event`` is not hashable or ``callback`` is not callable.
+        """
+        try:
+            hash(event)
+        except TypeError:
+            raise TypeError(f"Tree.listen(): the event must be hashable (got {event!r})") from None
+        if not callable(callback):
+            raise TypeError(f"Tree.listen(): 'callback' must be callable (got {callback!r})")
+        return self._listen(event, callback)
+
+    def send_request(
+        self,
+        event: Hashable,
+        *args: Any,
+        to: str | None = None,
+        one: bool = True,
+        timeout: float | None = None,
+    ) -> PendingRequest:
+        """Send ``(event, *args, ref)`` with a fresh `Ref`; the reply settles the result.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, emit, waitfor
+            >>> def doubler():
+            ...     while True:
+            ...         _, n, reply = yield waitfor("DOUBLE")
+            ...         yield emit(reply, 2 * n)
+            >>> with gensup.start(Supervisor("root", [Worker("d", doubler)])) as tree:
+            ...     tree.send_request("DOUBLE", 21).result()
+            42
+
+        The lower-level form of `request`: it returns at once with a
+        `PendingRequest`, settled by the first event emitted to its ref
+        (the reply), by the crash or stop of the worker that took it (with
+        ``one=True``: `RequestFailed`), by its ``timeout`` (a
+        ``TimeoutError``, when the tree's timers fire), by the tree
+        stopping, or by its `PendingRequest.cancel`.  With ``one=False`` the
+        request is broadcast and nobody is its handler.
+
+        Raises:
+            TypeError: ``event`` is not hashable.
+            ChildNotFound: ``to`` names no child of the running tree.
+            ReentrantCall: called from inside a worker, an observer or a
+                listener, or from a second thread while another call runs.
+        """
+        self._check_not_busy("send_request")
+        if not self._alive:
+            raise TreeStopped(_STOPPED_MSG.format(name="send_request"))
+        target = self._one_target(event, to, one, NO_KEY, "send_request")
+        if timeout is not None:
+            _check_timeout(timeout)
+        with self._mutation("send_request"):
+            # Returned once the mutation has drained the queue (a reply comes then).
+            pending = self._send_request(event, args, target, to, one, timeout)
+        return pending  # noqa: RET504
+
+    def request(
+        self,
+        event: Hashable,
+        *args: Any,
+        to: str | None = None,
+        one: bool = True,
+        timeout: float | None = None,
+    ) -> object:
+        """Send a request into the tree and return its reply, as OTP's ``gen_server:call``.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, emit, waitfor
+            >>> def doubler():
+            ...     while True:
+            ...         _, n, reply = yield waitfor("DOUBLE")
+            ...         yield emit(reply, 2 * n)
+            >>> with gensup.start(Supervisor("root", [Worker("d", doubler)])) as tree:
+            ...     tree.request("DOUBLE", 21)
+            42
+
+        A worker under ``to`` (by default the one that has waited longest,
+        as ``signal(..., one=True)``) gets ``(event, *args, ref)`` and
+        replies with ``yield emit(ref, value)``.  The reply is ``value``, or
+        the tuple of the arguments if it emits several.  The core is
+        synchronous: the reply must come within this call (`send_request`
+        waits longer; so does ``gensup.aio``'s awaitable request).
+
+        Raises:
+            ReplyNotReady: no reply within the call; the request is cancelled,
+                and a reply that comes later is reported `Dropped`.
+            RequestFailed: no worker took it (and no backlog kept it), or the
+                worker that took it crashed or was stopped before replying
+                (chained to its exception).
+            TypeError: ``event`` is not hashable.
+            ChildNotFound: ``to`` names no child of the running tree.
+        """
+        pending = self.send_request(event, *args, to=to, one=one, timeout=timeout)
+        if not pending.done:
+            pending.cancel()
+            raise ReplyNotReady(
+                f"Tree.request({event!r}): no reply within the call: the reply needs time "
+                f"(a timer, a call, a later signal), which the synchronous core cannot wait "
+                f"for; use Tree.send_request and look at its result later, or gensup.aio's "
+                f"awaitable request"
+            )
+        return pending.result()
 
     # ---- Public: time and calls, the interface a driver uses ----
 
@@ -301,7 +523,7 @@ class Tree(Core):
             for timer in self._timers.take_due(self._clock.now()):
                 if fire(timer):
                     fired += 1
-                    if self._queue:
+                    if self._queue or self._held:
                         self._drain()
                     if not self.alive:  # the root gave up
                         break
@@ -599,6 +821,7 @@ class Tree(Core):
             active=active,
             supervisors=len(sup.children) - workers,
             workers=workers,
+            backlog=0 if sup.backlog is None else len(sup.backlog),
         )
 
     def walk(self) -> list[tuple[int, ChildInfo, ChildSpec]]:
@@ -967,3 +1190,12 @@ def _check_clock(clock: object) -> None:
             f"gensup.start: 'clock': its now() must return a number of seconds "
             f"(got {reading!r} from {clock!r})"
         )
+
+
+def _check_timeout(timeout: object) -> None:
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(
+            f"Tree.send_request(): 'timeout' must be a number of seconds (got {timeout!r})"
+        )
+    if math.isnan(timeout) or timeout < 0:
+        raise ValueError(f"Tree.send_request(): 'timeout' must be >= 0 (got {timeout!r})")
