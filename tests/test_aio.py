@@ -783,3 +783,96 @@ class TestDriverContract:
         with gensup.start(root(Worker("w", worker)), driver=Recorder()) as tree:
             tree.terminate_child("root/w")
         assert record == ["started", "cancelled", "finally", "stopped"]
+
+
+async def slow_upper(key: str) -> str:
+    await anyio.sleep(0.005)
+    return key.upper()
+
+
+def service() -> WorkerGen:
+    """Replies to GET with the upper-cased key, after a real call; 'boom' crashes it."""
+    while True:
+        _, key, reply = yield waitfor("GET")
+        if key == "boom":
+            raise KeyError(key)
+        if key == "never":
+            continue
+        value = yield call(slow_upper, key)
+        yield emit(reply, value)
+
+
+class TestRequest:
+    async def test_a_reply_that_takes_time(self) -> None:
+        """await tree.request returns the reply a worker emits after a real call."""
+        spec = root(Supervisor("svc", [Worker("a", service), Worker("b", service)]))
+        async with gensup.aio.start(spec) as tree:
+            with anyio.fail_after(5):
+                assert await tree.request("GET", "ab", to="root/svc") == "AB"
+                assert await tree.request("GET", "cd", to="root/svc") == "CD"
+            assert tree.dropped == 0
+
+    async def test_a_crash_while_handling_raises(self) -> None:
+        """A handler that crashes makes the awaited request raise RequestFailed."""
+        spec = root(Supervisor("svc", [Worker("a", service)], intensity=5))
+        async with gensup.aio.start(spec) as tree:
+            with anyio.fail_after(5), pytest.raises(gensup.RequestFailed, match="KeyError"):
+                await tree.request("GET", "boom", to="root/svc")
+
+    async def test_timeout(self) -> None:
+        """A request with no reply by its timeout raises TimeoutError."""
+        spec = root(Supervisor("svc", [Worker("a", service)]))
+        async with gensup.aio.start(spec) as tree:
+            with anyio.fail_after(5), pytest.raises(TimeoutError):
+                await tree.request("GET", "never", to="root/svc", timeout=0.02)
+
+    async def test_a_cancelled_caller_cancels_the_request(self) -> None:
+        """When the awaiting task is cancelled, the late reply is dropped, not kept."""
+        spec = root(Supervisor("svc", [Worker("a", service)]))
+        async with gensup.aio.start(spec) as tree:
+            with anyio.move_on_after(0.001):
+                await tree.request("GET", "late", to="root/svc")
+            await until(lambda: tree.dropped == 1)
+
+
+class TestEvents:
+    async def test_results_in_order(self) -> None:
+        """tree.events yields the args of each emitted event, in order, after the workers."""
+
+        def squarer() -> WorkerGen:
+            while True:
+                _, n = yield waitfor("WORK")
+                yield emit("RESULT", n * n)
+
+        async with gensup.aio.start(root(Worker("s", squarer))) as tree:
+            async with tree.events("RESULT") as results:
+                for n in range(5):
+                    tree.signal("WORK", n)
+                got = []
+                with anyio.fail_after(5):
+                    async for (square,) in results:
+                        got.append(square)
+                        if len(got) == 5:
+                            break
+            assert got == [0, 1, 4, 9, 16]
+            assert tree.dropped == 0
+            tree.signal("WORK", 9)
+            assert tree.dropped == 1  # nobody listens any more
+
+    async def test_overflow_is_counted(self) -> None:
+        """Past its buffer, an item is dropped and counted."""
+        async with (
+            gensup.aio.start(root(Worker("w", idle))) as tree,
+            tree.events("X", buffer=2) as heard,
+        ):
+            for i in range(5):
+                tree.signal("X", i)
+            assert heard.overflowed == 3
+            assert await heard.__anext__() == (0,)
+            assert await heard.__anext__() == (1,)
+
+    async def test_bad_buffer(self) -> None:
+        """A buffer below 1 is refused."""
+        async with gensup.aio.start(root(Worker("w", idle))) as tree:
+            with pytest.raises(ValueError, match="'buffer' must be an int >= 1"):
+                tree.events("X", buffer=0)

@@ -175,8 +175,9 @@ class ReplyNotReady(GensupError, RuntimeError):
 
     The synchronous core cannot wait: a reply that needs time (a timer, a
     call, another signal) comes only after ``request`` has returned.  Use
-    `Tree.send_request` and look at its `PendingRequest` later, or the
-    awaitable request of ``gensup.aio``.
+    `Tree.send_request` and look at its `PendingRequest` later, or
+    ``await tree.request(...)`` under the async driver
+    (`gensup.aio.AsyncTree.request`).
     """
 
 

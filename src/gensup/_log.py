@@ -31,7 +31,7 @@ from loguru import logger
 
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
-__all__ = ["log_listener_error", "log_observer_error", "log_report"]
+__all__ = ["log_listener_error", "log_observer_error", "log_overflow", "log_report"]
 
 
 # ---- Where a record comes from ----
@@ -224,4 +224,17 @@ def log_listener_error(event: object, exc: Exception) -> None:
         incarnation=None,
         event=event,
         reason=None,
+    )
+
+
+def log_overflow(event: object, overflowed: int) -> None:
+    """Log an item dropped because an async reader of ``event`` fell behind."""
+    _logger.warning(
+        "a reader of {!r} fell behind its buffer: an item was dropped ({} so far)",
+        event,
+        overflowed,
+        path=None,
+        incarnation=None,
+        event=event,
+        reason="overflow",
     )

@@ -54,22 +54,24 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-from collections.abc import AsyncIterable, Hashable
+from collections.abc import AsyncIterable, AsyncIterator, Hashable
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
 
+from . import _log
 from ._aio_driver import AioDriver
 from ._core import MAX_DELIVERIES, Observer
 from ._records import ChildCounts, ChildInfo
+from ._requests import Listener
 from ._spec import ChildSpec, Supervisor
 from ._tree import Tree
 from ._tree import start as _start_tree
 
-__all__ = ["AsyncTree", "start"]
+__all__ = ["AsyncTree", "Events", "start"]
 
 
 def start(
@@ -290,6 +292,96 @@ class AsyncTree:
         await self._driver.stopped.wait()
         self._driver.raise_error()
 
+    async def request(
+        self,
+        event: Hashable,
+        *args: object,
+        to: str | None = None,
+        one: bool = True,
+        timeout: float | None = None,
+    ) -> object:
+        """Send ``(event, *args, ref)`` into the tree and wait for the reply.
+
+        Example:
+            >>> import anyio
+            >>> import gensup.aio
+            >>> from gensup import Supervisor, Worker, call, emit, waitfor
+            >>> async def lookup(key):
+            ...     await anyio.sleep(0.001)
+            ...     return key.upper()
+            >>> def service():
+            ...     while True:
+            ...         _, key, reply = yield waitfor("GET")
+            ...         value = yield call(lookup, key)
+            ...         yield emit(reply, value)
+            >>> async def main():
+            ...     spec = Supervisor("root", [Supervisor("svc", [Worker("a", service)])])
+            ...     async with gensup.aio.start(spec) as tree:
+            ...         print(await tree.request("GET", "key", to="root/svc", timeout=5))
+            >>> anyio.run(main)
+            KEY
+
+        As `gensup.Tree.request`, but the reply may take time: a call, a
+        timer, a later signal.  With ``timeout`` (seconds of the tree's
+        clock), a request with no reply by then raises ``TimeoutError``.  A
+        cancelled caller cancels the request: a reply that comes later is
+        reported `Dropped`.
+
+        Raises:
+            RequestFailed: no worker took it, or the one that did crashed or
+                was stopped before replying (chained to its exception).
+            TimeoutError: no reply within ``timeout``.
+            ChildNotFound: ``to`` names no child of the running tree.
+        """
+        pending = self._tree.send_request(event, *args, to=to, one=one, timeout=timeout)
+        if not pending.done:
+            settled = anyio.Event()
+            pending.add_done_callback(lambda _: settled.set())
+            try:
+                await settled.wait()
+            finally:
+                pending.cancel()  # a no-op once settled
+        return pending.result()
+
+    def events(self, event: Hashable, *, buffer: int = 1000) -> Events:
+        """The events emitted (or signalled) into the tree, as an async iterator.
+
+        Example:
+            >>> import anyio
+            >>> import gensup.aio
+            >>> from gensup import Supervisor, Worker, emit, waitfor
+            >>> def squarer():
+            ...     while True:
+            ...         _, n = yield waitfor("WORK")
+            ...         yield emit("RESULT", n * n)
+            >>> async def main():
+            ...     async with gensup.aio.start(Supervisor("root", [Worker("s", squarer)])) as tree:
+            ...         async with tree.events("RESULT") as results:
+            ...             for n in (2, 3):
+            ...                 tree.signal("WORK", n)
+            ...             async for (square,) in results:
+            ...                 print(square)
+            ...                 if square == 9:
+            ...                     break
+            >>> anyio.run(main)
+            4
+            9
+
+        Each item is the event's args (a tuple), for every occurrence from
+        now on, after the workers that waited for it got it (a listener, as
+        `gensup.Tree.listen`: an event heard here is not `Dropped`).  Up to
+        ``buffer`` items wait for the reader; past that, an item is dropped,
+        counted in `Events.overflowed` and logged as a warning.  Leaving the
+        ``async with`` block, or calling `Events.close`, stops listening; so
+        does leaving an ``async for`` over it once nothing refers to it.
+
+        Raises:
+            ValueError: ``buffer`` is less than 1.
+        """
+        if isinstance(buffer, bool) or not isinstance(buffer, int) or buffer < 1:
+            raise ValueError(f"AsyncTree.events: 'buffer' must be an int >= 1 (got {buffer!r})")
+        return Events(self._tree, event, buffer)
+
     # ---- The calls of gensup.Tree ----
 
     @property
@@ -359,6 +451,57 @@ class AsyncTree:
 
 
 # ---- The async context manager ----
+
+
+class Events:
+    """Events heard from a tree, read with ``async for``: see `AsyncTree.events`."""
+
+    def __init__(self, tree: Tree, event: Hashable, buffer: int) -> None:
+        """Made by `AsyncTree.events`; not meant to be built by hand."""
+        #: The event listened to.
+        self.event = event
+        #: How many items were dropped because the reader fell ``buffer`` behind.
+        self.overflowed = 0
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[Any, ...]](buffer)
+        self._listener: Listener | None = tree.listen(event, self._hear)
+
+    def _hear(self, message: tuple[Any, ...]) -> None:
+        try:
+            self._send.send_nowait(message[1:])
+        except anyio.WouldBlock:
+            self.overflowed += 1
+            _log.log_overflow(self.event, self.overflowed)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass
+
+    def close(self) -> None:
+        """Stop listening; items already buffered can still be read."""
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+            self._send.close()
+
+    def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
+        return self
+
+    async def __anext__(self) -> tuple[Any, ...]:
+        try:
+            return await self._receive.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> Events:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+        self._receive.close()
+
+    def __del__(self) -> None:
+        # An `async for` left with break, and nothing else referring to it.
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            listener.cancel()
 
 
 class _Running:
