@@ -876,3 +876,41 @@ class TestEvents:
         async with gensup.aio.start(root(Worker("w", idle))) as tree:
             with pytest.raises(ValueError, match="'buffer' must be an int >= 1"):
                 tree.events("X", buffer=0)
+
+
+async def short_work(job: int) -> None:
+    await anyio.sleep(0.001)
+
+
+def pooled_fetcher(done: list[int]) -> WorkerGen:
+    """Takes a job, works on it in a real call, records it."""
+    while True:
+        _, job = yield waitfor("JOB")
+        yield call(short_work, job)
+        done.append(job)
+
+
+class TestPut:
+    async def test_back_pressure_loses_nothing(self) -> None:
+        """put waits while the backlog is full: every job is done, none dropped."""
+        done: list[int] = []
+        pool = Supervisor(
+            "pool", [Worker(f"f{i}", pooled_fetcher, args=(done,)) for i in range(2)], backlog=2
+        )
+        async with gensup.aio.start(root(pool)) as tree:
+            with anyio.fail_after(10):
+                for job in range(40):
+                    await tree.put("JOB", job, to="root/pool")
+                    assert tree.count_children("root/pool").backlog <= 2
+                await until(lambda: len(done) == 40)
+            assert sorted(done) == list(range(40))
+            assert tree.dropped == 0
+
+    async def test_the_same_flood_through_signal_drops(self) -> None:
+        """Without put, a full backlog drops: the contrast that put exists for."""
+        done: list[int] = []
+        pool = Supervisor("pool", [Worker("f", pooled_fetcher, args=(done,))], backlog=2)
+        async with gensup.aio.start(root(pool)) as tree:
+            for job in range(10):
+                tree.signal("JOB", job, to="root/pool", one=True)
+            assert tree.dropped == 7  # one taken, two held

@@ -126,7 +126,15 @@ def start(
 class _Signal(Protocol):
     """The signature of `Tree.signal`."""
 
-    def __call__(self, event: Hashable, /, *args: object, to: str | None = None) -> int: ...
+    def __call__(
+        self,
+        event: Hashable,
+        /,
+        *args: object,
+        to: str | None = None,
+        one: bool = False,
+        key: object = ...,
+    ) -> int: ...
 
 
 class AsyncTree:
@@ -157,7 +165,8 @@ class AsyncTree:
     signal: _Signal
     """Deliver ``(event, *args)`` to the workers waiting for it: `gensup.Tree.signal` itself.
 
-    ``signal(event, *args, to=None) -> int``.  It is the core's bound method,
+    ``signal(event, *args, to=None, one=False, key=NO_KEY) -> int``.  It is
+    the core's bound method,
     not a wrapper, so that it costs from a coroutine what it costs anywhere.
     Synchronous: what the event causes, emitted events and restarts included,
     is done when it returns.  Not thread-safe; see `signal_threadsafe`.
@@ -342,6 +351,60 @@ class AsyncTree:
             finally:
                 pending.cancel()  # a no-op once settled
         return pending.result()
+
+    async def put(self, event: Hashable, *args: object, to: str | None = None) -> None:
+        """Send ``(event, *args)`` to one worker of the pool at ``to``, waiting
+        while its backlog is full instead of dropping the event.
+
+        Example:
+            >>> import anyio
+            >>> import gensup.aio
+            >>> from gensup import Supervisor, Worker, call, waitfor
+            >>> async def work(job):
+            ...     await anyio.sleep(0.001)
+            >>> def fetcher():
+            ...     while True:
+            ...         _, job = yield waitfor("JOB")
+            ...         yield call(work, job)
+            >>> async def main():
+            ...     pool = Supervisor("pool", [Worker("f", fetcher)], backlog=2)
+            ...     async with gensup.aio.start(Supervisor("root", [pool])) as tree:
+            ...         for job in range(10):
+            ...             await tree.put("JOB", job, to="root/pool")
+            ...         print("dropped:", tree.dropped)
+            >>> anyio.run(main)
+            dropped: 0
+
+        The back-pressured form of ``signal(event, *args, to=to, one=True)``:
+        the event goes to the worker that has waited longest, or into the
+        backlog of the supervisor at ``to``; while that backlog is full, the
+        caller waits (checking again every millisecond or so) until a worker
+        takes an event from it.  A supervisor without a backlog has no room:
+        ``put`` to it waits until one of its workers waits for the event.
+
+        Raises:
+            ChildNotFound: ``to`` names no running supervisor.
+            TreeStopped: the tree stopped while ``put`` waited.
+        """
+        path = self._tree.spec.id if to is None else to
+        delay = 0.0
+        while True:
+            if self._has_room(event, path):
+                self.signal(event, *args, to=to, one=True)
+                return
+            await anyio.sleep(delay)
+            delay = min(0.001, delay + 0.0002)
+
+    def _has_room(self, event: Hashable, path: str) -> bool:
+        """Whether a one-of-N send to the supervisor at ``path`` is delivered or held."""
+        bound = self._tree.get_childspec(path)
+        held = self._tree.count_children(path).backlog
+        room = isinstance(bound, Supervisor) and held < bound.backlog
+        return room or any(event in waits for waits in self._waits_under(path))
+
+    def _waits_under(self, path: str) -> list[tuple[Hashable, ...]]:
+        prefix = path + "/"
+        return [waits for where, waits in self._tree.status().items() if where.startswith(prefix)]
 
     def events(self, event: Hashable, *, buffer: int = 1000) -> Events:
         """The events emitted (or signalled) into the tree, as an async iterator.
