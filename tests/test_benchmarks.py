@@ -28,6 +28,7 @@ NAMES = [
     "ending",
     "spec-start",
     "one-of-n",
+    "backlog",
 ]
 
 
