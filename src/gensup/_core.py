@@ -17,12 +17,10 @@ Three rules shape the code:
   ``_restart``; who gets an event, of ``_routing``; how long to wait before a
   restart, of ``_backoff``.
 
-Time and I/O are commands too.  A timeout, a sleep or a delayed restart is a
-timer in one deadline-ordered schedule (``_timers``), fired by `Tree.fire_due`
-when a driver or `VirtualClock.advance` says the time has come; a call is
-recorded and handed to the driver (``_calls``), and its outcome comes back
-through `Tree.complete_call` or `Tree.fail_call`.  Every timer and call
-belongs to one incarnation of one child: stopping a child cancels them first.
+Two concepts have rooms of their own, as mixins of `Core`: time and I/O
+(``_timing``: timers, restarts delayed by backoff, calls) and routing beyond
+broadcast (``_dispatch``: one of N, keys, backlogs, listeners, requests).
+The nodes and the constants they share are in ``_nodes``.
 """
 
 from __future__ import annotations
@@ -35,27 +33,50 @@ import sys
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Hashable
 from types import GeneratorType
-from typing import TYPE_CHECKING, Any, Final, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final
 
 from . import _log
 from ._backlog import Backlog
-from ._backoff import Backoff, delay
-from ._calls import Driver, PendingCall
+from ._calls import Driver
 from ._clock import Clock, MonotonicClock
 from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, WhoAmI, _EmitOne, _TimedWaitFor
-from ._dispatch import DROPPED, T_REQUEST, Dispatch
+from ._dispatch import DROPPED, Dispatch
 from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
-from ._records import ChildKind, ChildState
+from ._nodes import (
+    _CRASH,
+    _DELIVER,
+    _EXIT,
+    _FAILED,
+    _FIRST,
+    _IGNORED,
+    _KILLED,
+    _NORMAL,
+    _ONE,
+    _RESTARTING,
+    _RETRY,
+    _RETURNED,
+    _RUNNING,
+    _SHUTDOWN,
+    _STARTED,
+    _STOPPED,
+    _T_RESTART,
+    _T_SLEEP,
+    _T_WAIT,
+    _make_node,
+    _Node,
+    _Outcome,
+    _SupNode,
+    _WorkerNode,
+)
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
 from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
-from ._timers import Schedule, Timer
+from ._timers import Schedule
+from ._timing import Timing
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
 if TYPE_CHECKING:
-    from _collections_abc import dict_values  # what dict.values() returns: reversible
+    pass  # what dict.values() returns: reversible
 
 __all__ = ["MAX_DELIVERIES", "Core", "Observer"]
 
@@ -67,43 +88,6 @@ Observer = Callable[[Report], object]
 #: by an endless emit loop.
 MAX_DELIVERIES: Final = 10_000_000
 
-_RUNNING: Final = ChildState.RUNNING
-_STOPPED: Final = ChildState.STOPPED
-_RESTARTING: Final = ChildState.RESTARTING
-_NORMAL: Final = Reason.NORMAL
-_CRASH: Final = Reason.CRASH
-_SHUTDOWN: Final = Reason.SHUTDOWN
-_KILLED: Final = Reason.KILLED
-
-# What a start attempt came to.
-_STARTED: Final = "started"
-_IGNORED: Final = "ignored"  # a worker that returned before its first wait: OTP's `ignore`
-_FAILED: Final = "failed"
-_Outcome = Literal["started", "ignored", "failed"]
-
-# What a worker's run came to when it stopped running: None (it waits),
-# _RETURNED, or the exception it raised.
-_RETURNED: Final = object()
-# The command that `_advance` starts a worker with: none yet.
-_FIRST: Final = object()
-
-# Kinds of queued follow-ups.
-_DELIVER: Final = 0  # (_DELIVER, event, args, to, stamp, the worker that emitted it)
-_EXIT: Final = 1  # (_EXIT, node, seq, reason)
-_RETRY: Final = 2  # (_RETRY, sup, sup_seq, node)
-_TIMER: Final = 3  # (_TIMER, timer): a timer due at once (timeout=0, sleep(0), no delay)
-# (_ONE, event, args, to, stamp, the worker that emitted it, key): emit(one=/key=)
-_ONE: Final = 4
-
-# Kinds of timers, with their payload (a, b).
-_T_WAIT: Final = "wait"  # (worker, the events it waits for): a waitfor's timeout
-_T_SLEEP: Final = "sleep"  # (worker, None)
-_T_CALL: Final = "call"  # (worker, its PendingCall): a call's timeout
-# (supervisor, (its seq, the children to start, the child whose delay it is)): backoff
-_T_RESTART: Final = "restart"
-
-# What a worker is resumed with when its wait times out or its sleep ends.
-_TIMED_OUT: Final = (TIMEOUT,)
 
 # Generators that kept yielding while being closed.  They are kept alive here,
 # rather than dropped, because the interpreter would otherwise try to close
@@ -112,99 +96,10 @@ _TIMED_OUT: Final = (TIMEOUT,)
 _UNKILLABLE: Final[list[Generator[Any, Any, Any]]] = []
 
 
-# ---- The nodes: one per child slot of a running supervisor ----
-
-
-@attrs.define(eq=False)
-class _Node:
-    spec: ChildSpec
-    parent: _SupNode | None
-    # Invariant: RUNNING iff a live generator (worker) or started supervisor is here.
-    state: ChildState = _STOPPED
-    # Invariant: start attempts since the parent (its current incarnation) started.
-    incarnation: int = 0
-    # Invariant: the tree-wide sequence number taken at the latest start attempt.
-    seq: int = 0
-    # Invariant: true between the child's own end and its parent handling it.
-    exit_pending: bool = False
-    # Invariant: while RESTARTING by backoff, the timer that will start it; for
-    # a running worker, its latest wait, sleep or call timer (possibly stale:
-    # see Core._live); else None.
-    timer: Timer | None = None
-    # Invariant: None unless the spec has a backoff and the child was started.
-    backoff: _BackoffState | None = None
-
-    @property
-    def path(self) -> str:
-        """The parent's path, "/", the spec's id.
-
-        A worker's is built when asked (a report, a message) rather than
-        stored: a string per worker would be about a ninth of an idle
-        worker's memory.  Supervisors store theirs (`_SupNode.path`).
-        """
-        return f"{self.parent.path}/{self.spec.id}"  # type: ignore[union-attr]
-
-
-@attrs.define(eq=False)
-class _WorkerNode(_Node):
-    # Invariant: not None iff state is RUNNING.
-    gen: Generator[Any, Any, Any] | None = None
-    # Invariant: the events this worker is registered for in the wait table
-    # (empty when it is not waiting).
-    waits: tuple[Hashable, ...] = ()
-    # Invariant: len(waits) > 1.
-    multi: bool = False
-    # Invariant: the call it waits on, also in Core._calls; None when it has none.
-    call: PendingCall | None = None
-
-
-@attrs.define(eq=False)
-class _SupNode(_Node):
-    # Invariant: the parent's path, "/", the spec's id (the root: its id).
-    path: str = attrs.field(kw_only=True)
-    # Invariant: the children by id, in child order (spec order, then
-    # start_child order: a dict keeps insertion order, and removing a child
-    # costs O(1) wherever it is); empty when stopped.
-    by_id: dict[str, _Node] = attrs.Factory(dict)
-    # Invariant: set while running; a fresh window at every start.
-    window: IntensityWindow | None = None
-    # Invariant: while running with a spec's backlog > 0, this incarnation's
-    # held events (see _dispatch); else None.
-    backlog: Backlog | None = None
-
-    @property
-    def children(self) -> dict_values[str, _Node]:
-        """The children in child order (a view of `by_id`)."""
-        return self.by_id.values()
-
-
-class _BackoffState:
-    """A child's consecutive restarts, for its `Backoff`."""
-
-    __slots__ = ("n", "started_at")
-
-    def __init__(self) -> None:
-        # Invariant: delayed restarts since the delay was last reset.
-        self.n = 0
-        # Invariant: the clock reading of its latest successful start, until
-        # its next delayed restart reads it; None after a failed start.
-        self.started_at: float | None = None
-
-
-def _make_node(spec: ChildSpec, parent: _SupNode) -> _Node:
-    if type(spec) is Worker:
-        return _WorkerNode(spec, parent)
-    return _SupNode(spec, parent, path=f"{parent.path}/{spec.id}")
-
-
-def _kind(node: _Node) -> ChildKind:
-    return ChildKind.WORKER if type(node) is _WorkerNode else ChildKind.SUPERVISOR
-
-
 # ---- The engine: state and machinery; the public API is Tree's (_tree.py) ----
 
 
-class Core(Dispatch):
+class Core(Dispatch, Timing):
     """The machinery of a running tree, without its public API.
 
     `gensup.Tree` adds the public calls; everything here is private.
@@ -980,262 +875,6 @@ class Core(Dispatch):
         self._report(Stopped(node.path, reason, error), node.incarnation, node.spec)
         if self._handling:
             self._handler_ended(node, "was stopped", error)
-
-    # ---- Time: timers, and restarts delayed by backoff ----
-
-    def _schedule(self, seconds: float, kind: str, a: object, b: object) -> Timer:
-        """A timer due in ``seconds``; one due at once is queued, like an emit."""
-        timers = self._timers
-        if not seconds:
-            timer = timers.make(0.0, kind, a, b)
-            self._queue.append((_TIMER, timer))
-            return timer
-        deadline = self._clock.now() + seconds
-        timer = timers.add(deadline, kind, a, b)
-        driver = self._driver
-        if driver is not None and timers.is_first(timer):
-            driver.deadline_changed(deadline)
-        return timer
-
-    def _defer(self, timer: Timer) -> None:
-        """Put a timer due at once into the schedule instead, due now: the next
-        `fire_due` fires it (see max_deliveries in `_drain`)."""
-        kind = timer[2]
-        if kind is None:
-            return
-        timer[2] = None  # the queued copy is void; its owner points to the new one
-        moved = self._timers.add(self._clock.now(), kind, timer[3], timer[4])
-        if kind is _T_RESTART:
-            for node in timer[4][1]:
-                if node.timer is timer:
-                    node.timer = moved
-        elif timer[3].timer is timer:
-            timer[3].timer = moved
-
-    def _cancel_timer(self, node: _Node) -> None:
-        self._timers.cancel(node.timer)  # type: ignore[arg-type]
-        node.timer = None
-
-    def _live(self, timer: Timer) -> bool:
-        """Whether a worker's timer still stands.
-
-        Delivery does not cancel a worker's wait timer (that would cost the
-        hot path a test per worker): a worker that got an event and waits
-        again without a timeout leaves its old timer set.  It is stale when the
-        worker's timer is another one, or it waits for other events, or it
-        is not waiting at all.
-        """
-        kind = timer[2]
-        if kind is None:
-            return False
-        if kind is T_REQUEST:
-            return not timer[3].done
-        if kind is _T_RESTART:
-            sup: _SupNode = timer[3]
-            sup_seq, group, _owner = timer[4]
-            return (
-                sup.state is _RUNNING
-                and sup.seq == sup_seq
-                and any(node.timer is timer and node.state is _RESTARTING for node in group)
-            )
-        node = timer[3]
-        if node.timer is not timer:
-            return False
-        if kind is _T_WAIT:
-            events = timer[4]
-            return node.waits is events and node in self._waiting.get(events[0], ())
-        return True
-
-    def _fire(self, timer: Timer) -> bool:
-        """Fire one due timer; False if it was stale."""
-        kind = timer[2]
-        if kind is _T_WAIT:
-            return self._fire_wait(timer)
-        if kind is T_REQUEST:
-            return self._fire_request(timer)
-        node: _WorkerNode = timer[3]
-        if kind is _T_RESTART:
-            return self._fire_restart(timer)
-        if not self._live(timer):
-            return False
-        node.timer = None
-        if kind is _T_SLEEP:
-            self._resume(node, _TIMED_OUT, None)
-        else:
-            pending: PendingCall = timer[4]
-            self._cancel_call(node)
-            error = TimeoutError(
-                f"call to {getattr(pending.fn, '__qualname__', pending.fn)!r} by {pending.path!r} "
-                f"timed out after {pending.timeout} s"
-            )
-            self._resume(node, None, error)
-        return True
-
-    def _fire_wait(self, timer: Timer) -> bool:
-        """A wait's timeout: resume the worker with ``(TIMEOUT,)``.
-
-        Written out like `_deliver`, for the same reason: a tree of timed
-        waits does little else, and the common next command, a timed wait for
-        one event again, is registered here without the general path's calls.
-        """
-        node: _WorkerNode = timer[3]
-        events = timer[4]
-        waiting = self._waiting
-        # `_live`, inlined.
-        if node.timer is not timer or node.waits is not events:
-            return False
-        entry = waiting.get(events[0])
-        if entry is None or node not in entry:
-            return False
-        node.timer = None
-        if node.multi:
-            unwait(waiting, node)
-        else:
-            del entry[node]
-            if not entry:
-                del waiting[events[0]]
-        try:
-            command = node.gen.send(_TIMED_OUT)  # type: ignore[union-attr]
-        except StopIteration:
-            self._ended(node, _NORMAL, None)
-            return True
-        except Exception as exc:
-            self._ended(node, _CRASH, exc)
-            return True
-        except BaseException as exc:
-            self._ended(node, _CRASH, exc)
-            raise
-        if command.__class__ is _TimedWaitFor:
-            single = command.single
-            if single is not MANY:
-                entry = waiting.get(single)
-                if entry is None:
-                    waiting[single] = {node: None}
-                else:
-                    entry[node] = None
-                node.waits = events = command.events
-                node.timer = self._schedule(command.timeout, _T_WAIT, node, events)  # type: ignore[arg-type]
-                return True
-        outcome = self._advance(node, command)
-        if outcome is not None:
-            self._ended_with(node, outcome)
-        return True
-
-    def _delay_restart(self, sup: _SupNode, node: _Node, backoff: Backoff) -> None:
-        """Stop ``node``'s restart group now; start it when the delay ends."""
-        state = node.backoff
-        if state is None:
-            state = node.backoff = _BackoffState()
-        started = state.started_at
-        state.started_at = None
-        if started is not None and self._clock.now() - started >= backoff.reset_time:
-            state.n = 0
-        rng = None
-        if backoff.jitter:
-            rng = self._rng
-            if rng is None:
-                rng = self._rng = random.Random(self._seed)
-        seconds = delay(backoff, state.n, rng)
-        state.n += 1
-        group = restart_group(sup.spec.strategy, sup.children, node)  # type: ignore[union-attr]
-        keep = self._stop_group(sup, group)
-        if not keep:
-            return
-        timer = self._schedule(seconds, _T_RESTART, sup, (sup.seq, keep, node))
-        for member in keep:
-            member.state = _RESTARTING
-            member.timer = timer
-
-    def _fire_restart(self, timer: Timer) -> bool:
-        """A delay has ended: count the restart, then start what is still waiting for it."""
-        sup: _SupNode = timer[3]
-        sup_seq: int = timer[4][0]
-        group: list[_Node] = timer[4][1]
-        if sup.state is not _RUNNING or sup.seq != sup_seq:
-            return False
-        members: list[_Node] = [
-            node
-            for node in group
-            if node.timer is timer
-            and node.state is _RESTARTING
-            and sup.by_id.get(node.spec.id) is node
-        ]
-        if not members:
-            return False
-        for node in members:
-            node.timer = None
-            node.state = _STOPPED
-        window = sup.window
-        assert window is not None
-        if not window.add(self._clock.now()):
-            self._report(GaveUp(sup.path), sup.incarnation)
-            if sup is self._root:
-                self._gave_up = True
-            self._sup_exit(sup)
-            return True
-        failed = self._run(self._start_group(sup, members))
-        if failed is not None:
-            failed.state = _RESTARTING
-            self._queue.append((_RETRY, sup, sup.seq, failed))
-        return True
-
-    def _forget_restart(self, node: _Node) -> None:
-        """``node`` no longer waits for a delayed restart (if it did); the timer
-        is cancelled once no child waits for it."""
-        timer = node.timer
-        node.timer = None
-        if (
-            timer is not None
-            and timer[2] is _T_RESTART
-            and not any(member.timer is timer for member in timer[4][1])
-        ):
-            self._timers.cancel(timer)
-
-    def _cancel_restart(self, node: _Node) -> None:
-        """The user stopped ``node`` during its delay: its restart is cancelled,
-        and the delay it waited for does not count as a consecutive restart."""
-        timer = node.timer
-        if timer is None or timer[2] is not _T_RESTART:
-            return
-        owner = timer[4][2]
-        if owner is node and node.backoff is not None and node.backoff.n > 0:
-            node.backoff.n -= 1
-        self._forget_restart(node)
-
-    def _started_at(self, node: _Node) -> None:
-        state = node.backoff
-        if state is None:
-            state = node.backoff = _BackoffState()
-        state.started_at = self._clock.now()
-
-    # ---- Calls: I/O carried out by the driver ----
-
-    def _start_call(self, node: _WorkerNode, command: Call) -> None:
-        self._call_seq += 1
-        pending = PendingCall(
-            self._call_seq, node.path, node.incarnation, command.fn, command.args, command.timeout
-        )
-        node.call = pending
-        self._calls[pending.id] = node
-        driver = self._driver
-        if driver is not None:
-            driver.call_started(pending)
-        if node.timer is not None:
-            self._cancel_timer(node)
-        if command.timeout is not None:
-            node.timer = self._schedule(command.timeout, _T_CALL, node, pending)
-
-    def _cancel_call(self, node: _WorkerNode) -> None:
-        pending = node.call
-        assert pending is not None
-        node.call = None
-        del self._calls[pending.id]
-        driver = self._driver
-        if driver is not None:
-            try:
-                driver.call_cancelled(pending)
-            except Exception as exc:
-                self._failed(exc)
 
     def _halt(self) -> None:
         """The tree is no longer alive: nothing stays scheduled; the driver is told, once."""

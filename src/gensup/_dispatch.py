@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from . import _log
 from ._commands import NO_KEY, Ref, ref
 from ._errors import RequestFailed
+from ._nodes import _RUNNING, _Node, _SupNode, _WorkerNode
 from ._requests import Listener, PendingRequest
 from ._routing import first, jump, stable_hash
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from collections import deque
 
     from ._clock import Clock
-    from ._core import _Node, _SupNode, _WorkerNode
     from ._routing import WaitTable
     from ._timers import Schedule, Timer
 
@@ -94,15 +94,15 @@ class Dispatch:
         `DROPPED` (the caller reports a drop)."""
         sup = self._root if target is None else target
         waiters = self._waiting.get(event)
-        if type(sup) is _core._WorkerNode:
+        if type(sup) is _WorkerNode:
             # one=True to a worker's path: that worker, if it waits (a key
             # needs a supervisor; an emitted one is dropped).
             if key is NO_KEY and waiters and self._waits(sup, waiters, stamp):
                 self._hand(event, args, sup)
                 return DELIVERED
             return DROPPED
-        assert isinstance(sup, _core._SupNode)
-        if sup.state is not _core._RUNNING:
+        assert isinstance(sup, _SupNode)
+        if sup.state is not _RUNNING:
             return DROPPED
         share: int | None = None
         node: _WorkerNode | None = None
@@ -133,7 +133,7 @@ class Dispatch:
         self, child: _Node, waiters: dict[_WorkerNode, None], stamp: int | None
     ) -> _WorkerNode | None:
         """The longest waiting of ``waiters`` that is ``child`` or under it."""
-        if type(child) is _core._WorkerNode:
+        if type(child) is _WorkerNode:
             return child if self._waits(child, waiters, stamp) else None
         return first(waiters, child.path, stamp)
 
@@ -332,8 +332,3 @@ class Dispatch:
                     f"got a reply"
                 ),
             )
-
-
-# The engine's node classes, to tell workers from supervisors.  Imported last:
-# `_core` builds `Core` on `Dispatch`, so it imports this module first.
-from . import _core  # noqa: E402

@@ -17,21 +17,7 @@ from typing import Any, Final
 from ._calls import Driver, PendingCall
 from ._clock import Clock, VirtualClock
 from ._commands import NO_KEY
-from ._core import (
-    _FAILED,
-    _IGNORED,
-    _RESTARTING,
-    _RUNNING,
-    _STOPPED,
-    MAX_DELIVERIES,
-    Core,
-    Observer,
-    _kind,
-    _make_node,
-    _Node,
-    _SupNode,
-    _WorkerNode,
-)
+from ._core import MAX_DELIVERIES, Core, Observer
 from ._dispatch import DROPPED
 from ._errors import (
     ChildAlreadyPresent,
@@ -47,6 +33,18 @@ from ._errors import (
     StartFailed,
     SupervisorGaveUp,
     TreeStopped,
+)
+from ._nodes import (
+    _FAILED,
+    _IGNORED,
+    _RESTARTING,
+    _RUNNING,
+    _STOPPED,
+    _kind,
+    _make_node,
+    _Node,
+    _SupNode,
+    _WorkerNode,
 )
 from ._records import ChildCounts, ChildInfo, ChildState
 from ._requests import Listener, PendingRequest
