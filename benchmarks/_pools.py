@@ -52,21 +52,28 @@ def one_of_n(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
     """One job to one of 100 waiting workers, against broadcast and the deque floor."""
     size = 10 if quick else 100
     rounds = 10 if quick else 100_000
-    floor = floor_side(tickers(size), one_by_one(rounds, None), _floor.PoolDispatcher)
-    result = compare_rates(
-        {"floor": floor, "gensup": gensup_side(pool(size), one_by_one(rounds, "root/pool"))},
-        reps,
-        peak=peak,
-    )
-    report.rows.append(
-        rate_row(
-            "one-of-n",
-            f"one=True, pool of {size}",
-            "dispatches/s",
-            result["gensup"],
-            result["floor"],
+    # The same rounds to a pool ten times larger: the cost of a one-of-N
+    # signal must not grow with the pool.
+    for pool_size in (size, size * 10):
+        floor = floor_side(tickers(pool_size), one_by_one(rounds, None), _floor.PoolDispatcher)
+        result = compare_rates(
+            {
+                "floor": floor,
+                "gensup": gensup_side(pool(pool_size), one_by_one(rounds, "root/pool")),
+            },
+            reps,
+            peak=peak,
         )
-    )
+        report.rows.append(
+            rate_row(
+                "one-of-n",
+                f"one=True, pool of {pool_size:,}",
+                "dispatches/s",
+                result["gensup"],
+                result["floor"],
+            )
+        )
+    floor = floor_side(tickers(size), one_by_one(rounds, None), _floor.PoolDispatcher)
     broadcast_rounds = 10 if quick else 1_000
     result = compare_rates(
         {
