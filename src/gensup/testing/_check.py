@@ -426,7 +426,10 @@ class _Watch:
         above = _ancestors(path)
         before = step[: i + 1 + stop + 1 + own]
         other = any(
-            type(r) is Stopped and o and self.children[r.path].parent == child.parent
+            type(r) is Stopped
+            and o
+            and r.path != path
+            and self.children[r.path].parent == child.parent
             for r, _, o in before
             if r.path in self.children  # type: ignore[union-attr]
         ) or any(type(r) is Started and r.path in above for r, _, _ in before)
