@@ -366,7 +366,7 @@ class TestCheckSupervision:
         message = self.failure()
         assert "(one_for_all) restarted" in message
         assert "did not stop its sibling" in message
-        assert "schedule (1 steps):\n    1. crash root/" in message
+        assert "schedule (1 step):\n    1. crash root/" in message
 
     def test_intensity_ignored(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A supervisor that never gives up fails after intensity + 1 crashes, the shortest way."""
@@ -392,7 +392,7 @@ class TestCheckSupervision:
         inner = Supervisor("s", [Worker("w", idle)], intensity=0, restart="transient")
         message = self.failure(Supervisor("root", [inner], intensity=5))
         assert "root/s (transient) gave up and its parent restarted it" in message
-        assert "schedule (1 steps):\n    1. crash root/s/w" in message
+        assert "schedule (1 step):\n    1. crash root/s/w" in message
 
     def test_restart_group_unpatched(self) -> None:
         """The patched names are those the engine uses (so the tests above test something)."""

@@ -140,7 +140,8 @@ def _run(spec: Supervisor, schedule: Sequence[Any]) -> None:
     except _Broken as exc:
         steps = "\n".join(f"    {i}. {line}" for i, line in enumerate(done, 1)) or "    (none)"
         raise AssertionError(
-            f"supervision invariant broken: {exc}\n  schedule ({len(done)} steps):\n{steps}"
+            f"supervision invariant broken: {exc}\n"
+            f"  schedule ({len(done)} step{'' if len(done) == 1 else 's'}):\n{steps}"
         ) from None
 
 
