@@ -25,7 +25,7 @@ from gensup import (
     waitfor,
 )
 from gensup._restart import IntensityWindow, restart_group
-from gensup.reports import Reason, Stopped
+from gensup.reports import Reason, Started, Stopped
 from gensup.testing import (
     Advance,
     Crash,
@@ -39,7 +39,7 @@ from gensup.testing import (
     finish,
 )
 from gensup.testing import strategies as gst
-from gensup.testing._check import _run
+from gensup.testing._check import _run, _Watch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -318,11 +318,16 @@ class TestStrategies:
             "    import gensup.testing.strategies\n"
             "except ImportError as exc:\n"
             "    print(exc)\n"
+            "try:\n"
+            "    gensup.testing.check_supervision(gensup.Supervisor('root'))\n"
+            "except ImportError as exc:\n"
+            "    print(exc)\n"
         )
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         ).stdout
-        assert "pip install 'gensup[testing]'" in out
+        assert out.count("pip install 'gensup[testing]'") == 2
+        assert "gensup.testing.check_supervision needs hypothesis" in out
 
 
 def demo_spec() -> Supervisor:
@@ -393,6 +398,18 @@ class TestCheckSupervision:
         message = self.failure(Supervisor("root", [inner], intensity=5))
         assert "root/s (transient) gave up and its parent restarted it" in message
         assert "schedule (1 step):\n    1. crash root/s/w" in message
+
+    def test_resumed_after_stop(self) -> None:
+        """A worker generator resumed after its stop report is caught by its wrapper."""
+        watch = _Watch(Supervisor("root", [Worker("w", idle)]), VirtualClock())
+        (worker,) = watch.wrapped.children
+        watch(Started("root"))
+        watch(Started("root/w"))
+        gen = worker.func()  # type: ignore[union-attr]
+        next(gen)
+        watch(Stopped("root/w", Reason.CRASH))
+        gen.send(("PING",))
+        assert watch.broken == "root/w (start 1) was resumed after it stopped"
 
     def test_restart_group_unpatched(self) -> None:
         """The patched names are those the engine uses (so the tests above test something)."""
