@@ -28,6 +28,7 @@ import attrs
 from .._clock import VirtualClock
 from .._errors import SupervisorGaveUp
 from .._spec import ChildSpec, Restart, Strategy, Supervisor, Worker
+from .._tree import start
 from ..reports import GaveUp, Reason, Report, Started, Stopped
 from ._drive import Finish
 
@@ -114,13 +115,11 @@ class _Broken(Exception):
 
 def _run(spec: Supervisor, schedule: Sequence[Any]) -> None:
     """Start ``spec``, carry ``schedule`` out, stop; raise AssertionError on a broken invariant."""
-    import gensup
-
     clock = VirtualClock()
     watch = _Watch(spec, clock)
     done: list[str] = []
     try:
-        tree = gensup.start(watch.wrapped, clock=clock, observer=watch)
+        tree = start(watch.wrapped, clock=clock, observer=watch)
         watch.settle(tree.alive, gave_up=False)
         for step in schedule:
             if not tree.alive:
