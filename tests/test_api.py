@@ -108,7 +108,7 @@ def public_names() -> Iterator[tuple[str, object]]:
 def documented_by_comment(name: str) -> bool:
     """Whether a module-level assignment of `name` is preceded by a `#:` doc comment."""
     assignment = re.compile(rf"^{re.escape(name)}\s*(:[^=]*)?=")
-    for path in SRC.glob("*.py"):
+    for path in SRC.rglob("*.py"):
         lines = path.read_text(encoding="utf-8").splitlines()
         for index, line in enumerate(lines):
             if assignment.match(line) and index and lines[index - 1].startswith("#:"):

@@ -1054,6 +1054,49 @@ class Tree(Core):
             if type(node) is _SupNode:
                 stack.extend((child, depth + 1) for child in reversed(node.children))
 
+    # ---- Testing: gensup.testing ends a worker from outside ----
+
+    def _end_worker(self, path: str, error: BaseException | None, name: str) -> None:
+        """End the running worker at ``path`` as its own code would, for
+        `gensup.testing.crash` (``error`` raised at its yield) and
+        `gensup.testing.finish` (``error`` None: closed, and taken as a return).
+
+        Whatever it waits on (events, a timer, a call) is void first, so
+        nothing resumes it again; its supervisor then handles the end as any
+        other, before this returns.
+        """
+        from ._core import _bury  # the testing hook keeps its needs to itself
+        from ._routing import unwait
+        from .reports import Reason
+
+        with self._mutation(name):
+            node = self._resolve(path, name)
+            if type(node) is not _WorkerNode:
+                raise ChildNotFound(f"{name}: {path!r} is a supervisor; name a worker")
+            if node.state is not _RUNNING:
+                raise ChildNotFound(f"{name}: the worker {path!r} is {node.state.value}")
+            if node.timer is not None:
+                self._cancel_timer(node)
+            if node.call is not None:
+                self._cancel_call(node)
+            unwait(self._waiting, node)
+            node.waits, node.multi = (), False
+            if error is not None:
+                self._resume(node, None, error)
+                return
+            gen = node.gen
+            assert gen is not None
+            try:
+                gen.close()
+            except Exception as exc:
+                _bury(gen)  # it yielded instead of ending: a crash, as OTP's kill
+                self._ended(node, Reason.CRASH, exc)
+            except BaseException as exc:
+                self._ended(node, Reason.CRASH, exc)
+                raise
+            else:
+                self._ended(node, Reason.NORMAL, None)
+
 
 def _describe_failure(exc: BaseException | None) -> str:
     return "unknown" if exc is None else f"{type(exc).__name__}: {exc}"

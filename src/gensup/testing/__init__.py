@@ -3,17 +3,23 @@
 Example:
     >>> import gensup
     >>> from gensup import Supervisor, Worker, waitfor
-    >>> from gensup.testing import Recorder, VirtualClock
-    >>> def flaky():
+    >>> from gensup.testing import Recorder, VirtualClock, crash
+    >>> def idle():
     ...     yield waitfor("POKE")
-    ...     raise RuntimeError("poked")
     >>> clock, recorder = VirtualClock(), Recorder()
-    >>> spec = Supervisor("root", [Worker("w", flaky)], intensity=5)
+    >>> spec = Supervisor("root", [Worker("w", idle)], intensity=5)
     >>> with gensup.start(spec, clock=clock, observer=recorder) as tree:
-    ...     tree.signal("POKE")
-    1
+    ...     crash(tree, "root/w", RuntimeError("boom"))
     >>> recorder.starts("root/w")
     2
+
+The helpers drive a tree as its workers' own code and the outside world
+would: `crash` and `finish` end a worker, `complete` and `fail` settle its
+pending `gensup.call`, and ``clock.advance(seconds)`` moves a `VirtualClock`
+(firing the timers that fall due).  `Recorder` keeps the reports.
+`check_supervision` runs random schedules of these against a spec and checks
+OTP's supervision invariants; it needs hypothesis (the ``testing`` extra),
+as `gensup.testing.strategies` does, but ``import gensup.testing`` does not.
 """
 
 from __future__ import annotations
@@ -22,10 +28,25 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._clock import VirtualClock
-from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+from .._clock import VirtualClock
+from ..reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+from ._check import check_supervision
+from ._drive import Advance, Crash, Finish, Signal, Step, complete, crash, fail, finish
 
-__all__ = ["Recorder", "VirtualClock"]
+__all__ = [
+    "Advance",
+    "Crash",
+    "Finish",
+    "Recorder",
+    "Signal",
+    "Step",
+    "VirtualClock",
+    "check_supervision",
+    "complete",
+    "crash",
+    "fail",
+    "finish",
+]
 
 
 @attrs.define
