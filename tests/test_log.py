@@ -17,11 +17,12 @@ from loguru import logger
 
 import gensup
 from gensup import StartFailed, Supervisor, SupervisorGaveUp, VirtualClock, Worker, emit, waitfor
+from gensup.reports import Dropped, Reason, Stopped
 
 Gen = Generator[Any, Any, None]
 Records = list[dict[str, Any]]
 
-KEYS = {"path", "incarnation", "event", "reason"}
+KEYS = {"path", "incarnation", "event", "reason", "report"}
 
 
 def mortal() -> Gen:
@@ -39,7 +40,7 @@ def stubborn() -> Gen:
 
 
 def gensup_records(records: Records) -> Records:
-    """The records gensup made: those with its four extra keys (these tests log nothing)."""
+    """The records gensup made: those with its five extra keys (these tests log nothing)."""
     return [r for r in records if set(r["extra"]) >= KEYS]
 
 
@@ -58,11 +59,15 @@ class TestCrashReport:
         errors = by_level(log_records, "ERROR")
         assert len(errors) == 2
         for incarnation, record in enumerate(errors, start=1):
+            report = record["extra"]["report"]
+            assert isinstance(report, Stopped)
+            assert report.reason is Reason.CRASH
             assert record["extra"] == {
                 "path": "root/a",
                 "incarnation": incarnation,
                 "event": None,
                 "reason": "crash",
+                "report": report,
             }
             assert record["exception"] is not None
             assert record["exception"].type is RuntimeError
@@ -302,6 +307,7 @@ class TestDropped:
             "incarnation": None,
             "event": "NOBODY",
             "reason": None,
+            "report": Dropped("NOBODY", (), "root/a"),
         }
         assert records[1]["extra"]["event"] == ("req", 1)
         assert records[1]["extra"]["path"] is None
@@ -324,7 +330,7 @@ class TestDropped:
 
 class TestRecords:
     def test_every_record_has_the_fixed_keys(self, log_records: Records) -> None:
-        """Every record gensup emits binds exactly path, incarnation, event and reason."""
+        """Every record gensup emits binds exactly path, incarnation, event, reason and report."""
 
         def broken_observer(report: object) -> None:
             raise RuntimeError("observer bug")
@@ -340,6 +346,67 @@ class TestRecords:
         records = gensup_records(log_records)
         assert {r["level"].name for r in records} == {"TRACE", "INFO", "ERROR"}
         assert all(set(r["extra"]) == KEYS for r in records)
+
+    def test_report_key_is_the_report_or_none(self, log_records: Records) -> None:
+        """A lifecycle record's report key is its report; other records carry None."""
+
+        def broken_observer(report: object) -> None:
+            raise RuntimeError("observer bug")
+
+        tree = gensup.start(
+            Supervisor("root", [Worker("a", mortal)], intensity=5),
+            clock=VirtualClock(),
+            observer=broken_observer,
+        )
+        tree.signal("CRASH", to="root/a")
+        tree.stop()
+        records = gensup_records(log_records)
+        kinds = {type(r["extra"]["report"]).__name__ for r in records}
+        assert {"Started", "Stopped", "NoneType"} <= kinds
+        for record in records:
+            report = record["extra"]["report"]
+            if "observer raised" in record["message"]:
+                assert report is None
+            else:
+                assert getattr(report, "path", None) == record["extra"]["path"]
+
+
+class TestDropRateLimit:
+    def test_flood_is_summarized(self, log_records: Records) -> None:
+        """Past ten dropped events in a second of the clock, the rest become one summary line."""
+        clock = VirtualClock()
+        tree = gensup.start(Supervisor("root", [Worker("a", mortal)]), clock=clock)
+        log_records.clear()
+        for i in range(25):
+            tree.signal("NOBODY", i)
+        assert len(gensup_records(log_records)) == 10
+        clock.advance(1)
+        tree.signal("NOBODY", "late")
+        messages = [r["message"] for r in gensup_records(log_records)]
+        assert messages[10] == "... and 15 more dropped"
+        assert "'NOBODY' dropped" in messages[11]
+        assert tree.dropped == 26
+        assert len(tree.dead_letters()) == 26
+
+    def test_summary_at_stop(self, log_records: Records) -> None:
+        """Drops not yet summarized are summarized when the tree stops."""
+        tree = gensup.start(Supervisor("root", [Worker("a", mortal)]), clock=VirtualClock())
+        for i in range(12):
+            tree.signal("NOBODY", i)
+        log_records.clear()
+        tree.stop()
+        messages = [r["message"] for r in gensup_records(log_records)]
+        assert "... and 2 more dropped" in messages
+
+    def test_observer_gets_every_drop(self) -> None:
+        """The rate limit is the log's only: the observer gets every Dropped report."""
+        seen: list[object] = []
+        tree = gensup.start(
+            Supervisor("root", [Worker("a", mortal)]), clock=VirtualClock(), observer=seen.append
+        )
+        for i in range(30):
+            tree.signal("NOBODY", i)
+        assert sum(type(r) is Dropped for r in seen) == 30
 
     def test_package_adds_no_sink(self) -> None:
         """The package never adds or removes a loguru sink: users route records themselves."""

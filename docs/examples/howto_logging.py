@@ -30,11 +30,11 @@ def crash_both():
         tree.signal("NOBODY")  # dropped: nobody waits for it
 
 
-GENSUP_KEYS = {"path", "incarnation", "event", "reason"}
+GENSUP_KEYS = {"path", "incarnation", "event", "reason", "report"}
 
 
 def from_gensup(record):
-    """gensup's records: each has these four extra keys."""
+    """gensup's records: each has these five extra keys."""
     return record["extra"].keys() >= GENSUP_KEYS
 
 

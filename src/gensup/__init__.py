@@ -57,6 +57,7 @@ from ._errors import (
     TooManyDeliveries,
     TreeStopped,
 )
+from ._explain import Explanation, WorkerWhy
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
 from ._requests import Listener, PendingRequest
 from ._spec import (
@@ -70,6 +71,7 @@ from ._spec import (
     WorkerFunc,
     WorkerGen,
 )
+from ._stats import ChildStats, Crash, DeadLetter, TreeStatistics
 from ._tree import Tree, start
 
 __all__ = [
@@ -89,9 +91,13 @@ __all__ = [
     "ChildRunning",
     "ChildSpec",
     "ChildState",
+    "ChildStats",
     "Clock",
+    "Crash",
+    "DeadLetter",
     "Driver",
     "Emit",
+    "Explanation",
     "GensupError",
     "InvalidCommand",
     "InvalidSpec",
@@ -113,6 +119,7 @@ __all__ = [
     "SupervisorGaveUp",
     "TooManyDeliveries",
     "Tree",
+    "TreeStatistics",
     "TreeStopped",
     "VirtualClock",
     "WaitFor",
@@ -120,6 +127,7 @@ __all__ = [
     "Worker",
     "WorkerFunc",
     "WorkerGen",
+    "WorkerWhy",
     "aio",
     "call",
     "emit",

@@ -348,6 +348,7 @@ class AioDriver:
                 incarnation=None,
                 event=event,
                 reason=None,
+                report=None,
             )
             self.fail(failure)
 
@@ -375,6 +376,7 @@ class AioDriver:
                 incarnation=None,
                 event=None,
                 reason=None,
+                report=None,
             )
             self.fail(exc)
         except BaseException as exc:
@@ -448,6 +450,7 @@ def _log_runaway(exc: TooManyDeliveries, event: Hashable | None) -> None:
         incarnation=None,
         event=event,
         reason=None,
+        report=None,
     )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import inspect
+import math
 import random
 import sys
 from collections import Counter, deque
@@ -71,6 +72,7 @@ from ._nodes import (
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
 from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
+from ._stats import DEAD_LETTERS, Stats
 from ._timers import Schedule
 from ._timing import Timing
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
@@ -114,8 +116,18 @@ class Core(Dispatch, Timing):
         seed: int | str | bytes | None = None,
         driver: Driver | None = None,
         max_deliveries: int = MAX_DELIVERIES,
+        dead_letters: int = DEAD_LETTERS,
     ) -> None:
         """Build a tree that is not started yet; use `gensup.start` instead."""
+        # Restarts, crashes, drops and dead letters (see _stats): slow paths only.
+        self._stats = Stats(dead_letters)
+        # Invariant: workers reached by every delivery so far (one addition
+        # per delivery, in `_deliver`).
+        self._delivered = 0
+        # Invariant: every event signalled or emitted since the tree started
+        # (one set add per signal or emit, none per worker): `Tree.explain`
+        # names the events waited for that never came.
+        self._seen: set[Hashable] = set()
         self._max_deliveries = max_deliveries
         self._clock: Clock = MonotonicClock() if clock is None else clock
         self._observer = observer
@@ -266,7 +278,31 @@ class Core(Dispatch, Timing):
 
     def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None:
         self._dropped += 1
-        self._report(Dropped(event, args, to))
+        now = self._now()
+        self._stats.dropped(event, args, to, now)
+        # Logged at a bounded rate, so that a flood cannot drown the log;
+        # the observer still gets every report.
+        logged, summary = self._stats.drop_log.allow(now)
+        if summary:
+            self._drop_summary(summary)
+        if logged:
+            self._report(Dropped(event, args, to))
+        elif self._observer is not None:
+            self._observe(Dropped(event, args, to))
+
+    def _now(self) -> float:
+        """The clock, for a statistic: NaN if the clock raises, which the call
+        reading it for its own work (a restart, a timer) then raises."""
+        try:
+            return self._clock.now()
+        except Exception:
+            return math.nan
+
+    def _drop_summary(self, count: int) -> None:
+        try:
+            _log.log_drop_summary(count)
+        except Exception as exc:
+            self._failed(exc)
 
     def _drop_queue(self) -> None:
         """The tree has ended: queued events reach nobody."""
@@ -312,6 +348,8 @@ class Core(Dispatch, Timing):
                 del waiters[node]
             if not waiters:
                 del waiting[event]
+        # Counted per delivery, not per worker: see docs/explanation/performance.md.
+        self._delivered += len(batch)
         value = (event, *args)
         # Where the workers that wait for `event` again go: looked up once.
         again: dict[_WorkerNode, None] | None = None
@@ -479,6 +517,7 @@ class Core(Dispatch, Timing):
             self._cancel_timer(node)
         if exc is not None:
             _user_traceback(exc)
+            self._stats.crashed(node.path, exc, self._now())
         self._report(Stopped(node.path, reason, exc), node.incarnation, node.spec)
         self._queue.append((_EXIT, node, node.seq, reason))
         if self._handling and exc is not None:
@@ -517,6 +556,7 @@ class Core(Dispatch, Timing):
                         continue
                     runaway.note(item[1], item[5])
                 _, event, args, to, stamp, _by = item
+                self._seen.add(event)
                 target: _Node | None = None
                 if to is not None:
                     target, _why = self._find(to)
@@ -580,6 +620,7 @@ class Core(Dispatch, Timing):
     def _drain_one(self, item: tuple[Any, ...]) -> None:
         """A queued emit with ``one=True`` or a key (see _dispatch)."""
         _, event, args, to, stamp, _by, key = item
+        self._seen.add(event)
         target: _Node | None = None
         if to is not None:
             target, _why = self._find(to)
@@ -625,6 +666,7 @@ class Core(Dispatch, Timing):
         A child with a backoff is instead stopped with its group now and
         restarted when its delay ends (`_delay_restart`).
         """
+        self._stats.restarted(node.path, self._now(), sup.spec.period)  # type: ignore[union-attr]
         backoff = node.spec.backoff
         if backoff is not None:
             self._delay_restart(sup, node, backoff)
@@ -806,6 +848,7 @@ class Core(Dispatch, Timing):
             return _IGNORED
         assert isinstance(outcome, BaseException)
         self._start_error = _user_traceback(outcome)
+        self._stats.crashed(node.path, outcome, self._now())
         self._report(Stopped(node.path, _CRASH, outcome), node.incarnation, spec)
         return _FAILED
 
@@ -866,6 +909,7 @@ class Core(Dispatch, Timing):
                 _bury(gen)
             else:
                 reason, error = _CRASH, exc
+                self._stats.crashed(node.path, exc, self._now())
         except BaseException as exc:
             # Ctrl-C in a finally block: finish what is being stopped, then
             # the call stops the tree and raises it (see _drain and stop).
@@ -880,6 +924,9 @@ class Core(Dispatch, Timing):
         """The tree is no longer alive: nothing stays scheduled; the driver is told, once."""
         self._alive = False
         self._timers.clear()
+        suppressed = self._stats.drop_log.flush()
+        if suppressed:
+            self._drop_summary(suppressed)
         if self._requests:
             self._fail_requests()
         for node in list(self._calls.values()):

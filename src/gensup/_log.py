@@ -1,8 +1,12 @@
 """Reports through loguru: crash reports, give-ups, progress, dropped events.
 
 Every record carries the same ``extra`` keys: ``path``, ``incarnation``,
-``event`` and ``reason`` (``None`` where they do not apply), so users can
-filter and route gensup's records with loguru's own calls.  The package never
+``event``, ``reason`` and ``report`` (the `gensup.reports` object a lifecycle
+record is about; ``None`` where they do not apply), so users can filter and
+route gensup's records with loguru's own calls, or write them as JSON lines.
+
+Dropped events are logged at most ten a second of the tree's clock; past
+that, one line (``reason`` ``"dropped"``) says how many more were dropped.  The package never
 adds or removes a sink.
 
 Levels, as in OTP's logger, visible or not by default as there: crash
@@ -31,7 +35,13 @@ from loguru import logger
 
 from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 
-__all__ = ["log_listener_error", "log_observer_error", "log_overflow", "log_report"]
+__all__ = [
+    "log_drop_summary",
+    "log_listener_error",
+    "log_observer_error",
+    "log_overflow",
+    "log_report",
+]
 
 
 # ---- Where a record comes from ----
@@ -137,6 +147,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
             incarnation=incarnation,
             event=None,
             reason=None,
+            report=report,
             gensup_about=spec,
         )
     elif type(report) is Stopped:
@@ -151,6 +162,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
                 incarnation=incarnation,
                 event=None,
                 reason="crash",
+                report=report,
                 gensup_about=spec,
             )
         elif reason is Reason.KILLED:
@@ -162,6 +174,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
                 incarnation=incarnation,
                 event=None,
                 reason="killed",
+                report=report,
                 gensup_about=spec,
             )
         else:
@@ -176,6 +189,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
                 incarnation=incarnation,
                 event=None,
                 reason=value,
+                report=report,
                 gensup_about=spec,
             )
     elif type(report) is GaveUp:
@@ -186,6 +200,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
             incarnation=incarnation,
             event=None,
             reason="shutdown",
+            report=report,
         )
     elif type(report) is Dropped:
         to = report.to
@@ -197,6 +212,7 @@ def log_report(report: Report, incarnation: int | None = None, spec: object = No
             incarnation=None,
             event=report.event,
             reason=None,
+            report=report,
         )
 
 
@@ -211,6 +227,7 @@ def log_observer_error(report: Report, exc: Exception) -> None:
         incarnation=None,
         event=None,
         reason=None,
+        report=None,
     )
 
 
@@ -224,6 +241,7 @@ def log_listener_error(event: object, exc: Exception) -> None:
         incarnation=None,
         event=event,
         reason=None,
+        report=None,
     )
 
 
@@ -237,4 +255,18 @@ def log_overflow(event: object, overflowed: int) -> None:
         incarnation=None,
         event=event,
         reason="overflow",
+        report=None,
+    )
+
+
+def log_drop_summary(count: int) -> None:
+    """Log how many dropped events were not logged, past the rate limit."""
+    _logger.info(
+        "... and {} more dropped",
+        count,
+        path=None,
+        incarnation=None,
+        event=None,
+        reason="dropped",
+        report=None,
     )

@@ -93,5 +93,10 @@ class IntensityWindow:
         times.append(now)
         return len(times) <= self._intensity
 
+    def count(self, now: float) -> int:
+        """How many restarts the window counts at ``now`` (read-only)."""
+        period = self._period
+        return sum(1 for t in self._times if now - t <= period)
+
     def __len__(self) -> int:
         return len(self._times)

@@ -34,6 +34,7 @@ from ._errors import (
     SupervisorGaveUp,
     TreeStopped,
 )
+from ._explain import NOTHING, Explanation, explain, statistics
 from ._nodes import (
     _FAILED,
     _IGNORED,
@@ -50,6 +51,7 @@ from ._records import ChildCounts, ChildInfo, ChildState
 from ._requests import Listener, PendingRequest
 from ._routing import stable_hash
 from ._spec import ChildSpec, Restart, Supervisor, Worker, check_root, check_significant_allowed
+from ._stats import DEAD_LETTERS, DeadLetter, TreeStatistics
 
 __all__ = ["Tree", "start"]
 
@@ -244,6 +246,8 @@ class Tree(Core):
             else:
                 target = self._resolve(to, "signal")
                 reached = self._deliver(event, args, target, None)
+            # After delivery, which has refused an unhashable event.
+            self._seen.add(event)
             if not reached:
                 if not (self._listeners and self._hear(event, args)):
                     self._drop(event, args, to)
@@ -275,6 +279,7 @@ class Tree(Core):
         self._busy = get_ident()
         try:
             outcome = self._route_one(event, args, target, key, None)
+            self._seen.add(event)
             if outcome is DROPPED:
                 if not (self._listeners and self._hear(event, args)):
                     self._drop(event, args, to)
@@ -880,6 +885,136 @@ class Tree(Core):
             return waits
         return ()
 
+    # ---- Public: observing (see _stats and _explain) ----
+
+    def statistics(self) -> TreeStatistics:
+        """A snapshot of what the tree counted: per child and in total.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def fragile():
+            ...     yield waitfor("BREAK")
+            ...     raise ValueError("broken")
+            >>> spec = Supervisor("root", [Worker("a", fragile)], intensity=3)
+            >>> with gensup.start(spec) as tree:
+            ...     tree.signal("BREAK")
+            ...     a = tree.statistics()["root/a"]
+            1
+            >>> a.incarnation, a.restarts, a.last_crash.type, a.last_crash.message
+            (2, 1, 'ValueError', 'broken')
+
+        Every child of the running tree (the root first, in tree order) gets a
+        `ChildStats`: its incarnation, its restarts (in total and within its
+        supervisor's intensity period), its latest crash, and the events
+        dropped whose target was its path or a path under it.  Deliveries are
+        counted for the tree as a whole (`TreeStatistics.delivered`), not per
+        worker, to keep delivery fast (see the performance page).  Counters
+        are kept by path, since the tree started, so a child that is removed
+        and added again goes on from its old counts.  May be called from an
+        observer or a worker.
+        """
+        return statistics(self)
+
+    def dead_letters(self) -> tuple[DeadLetter, ...]:
+        """The events that reached nobody, oldest first, as kept so far.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     yield waitfor("GO")
+            >>> with gensup.start(Supervisor("root", [Worker("a", idle)])) as tree:
+            ...     tree.signal("NOPE", 1, to="root/a")
+            ...     [(d.event, d.args, d.to) for d in tree.dead_letters()]
+            0
+            [('NOPE', (1,), 'root/a')]
+
+        Every event reported `Dropped` is kept, up to ``dead_letters`` of
+        them (see `gensup.start`); past that the oldest are let go and
+        counted.  Held events that a stopping supervisor's backlog drops are
+        dead letters too.
+        """
+        return tuple(self._stats.letters)
+
+    def redeliver(self, letters: tuple[DeadLetter, ...] | list[DeadLetter]) -> list[int]:
+        """Signal chosen dead letters again, each to its target; return what each reached.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle(event):
+            ...     while True:
+            ...         yield waitfor(event)
+            >>> with gensup.start(Supervisor("root", [Worker("a", idle, args=("GO",))])) as tree:
+            ...     tree.signal("LATE")
+            ...     tree.start_child("root", Worker("b", idle, args=("LATE",)))
+            ...     tree.redeliver(tree.dead_letters()), tree.dead_letters()
+            0
+            ([1], ())
+
+        The letters are taken out of the store first; each is then signalled
+        as `signal` would (``tree.signal(letter.event, *letter.args,
+        to=letter.to)``), in the order given.  One that reaches nobody again
+        is dropped again, and so comes back to the store.
+
+        Raises:
+            TypeError: ``letters`` holds something that is not a `DeadLetter`.
+            ChildNotFound: a letter's target is no longer in the tree (the
+                letters before it were signalled).
+            TreeStopped: the tree is not running.
+        """
+        chosen = list(letters)
+        for letter in chosen:
+            if not isinstance(letter, DeadLetter):
+                raise TypeError(
+                    f"Tree.redeliver(): letters must be DeadLetter records (got {letter!r})"
+                )
+        self._check_not_busy("redeliver")
+        if not self._alive:
+            raise TreeStopped(_STOPPED_MSG.format(name="redeliver"))
+        self._stats.take(chosen)
+        return [self.signal(letter.event, *letter.args, to=letter.to) for letter in chosen]
+
+    def explain(self, event: Hashable = NOTHING, to: str | None = None) -> Explanation:
+        """Who would receive ``event`` now, and why each other worker would not.
+
+        Example:
+            >>> import gensup
+            >>> from gensup import Supervisor, Worker, waitfor, sleep
+            >>> def idle(event):
+            ...     while True:
+            ...         yield waitfor(event)
+            >>> def napper():
+            ...     yield sleep(60)
+            >>> spec = Supervisor("root", [Worker("a", idle, args=("GO",)), Worker("n", napper)])
+            >>> with gensup.start(spec, clock=gensup.VirtualClock()) as tree:
+            ...     print(tree.explain())
+            workers at 0:
+            + root/a: waits for 'GO'
+            - root/n: sleeping until 60
+            never signalled or emitted, but waited for: 'GO'
+
+        With an event, each worker of the running tree is marked ``+`` if the
+        event would reach it (it waits for it, under ``to``), else ``-``
+        with why not: it waits for something else (and what), is busy in a
+        call, sleeps, is restarting (with the clock time its backoff ends),
+        is stopped, or is outside ``to``.  Without an event, each worker's
+        wait is listed.  When a worker began its current wait is not known:
+        recording it would cost a clock read on every delivery.
+
+        Either way, the report ends with the events that some worker waits
+        for but that nobody signalled or emitted since the tree started: a
+        likely stall (the tree remembers every event ever signalled or
+        emitted, one set entry each).  ``str()`` of the result is the text
+        report.  Read-only: it may be called from an observer or a worker.
+
+        Raises:
+            ChildNotFound: ``to`` names no child of the running tree.
+        """
+        target = None if to is None else self._resolve(to, "explain")
+        return explain(self, event, to, target)
+
     def format(self) -> str:
         """The tree as text: each child's kind, restart type, state,
         incarnation and what a worker waits for.  ``str(tree)`` is the same.
@@ -1122,6 +1257,7 @@ def start(
     seed: int | str | bytes | None = None,
     driver: Driver | None = None,
     max_deliveries: int = MAX_DELIVERIES,
+    dead_letters: int = DEAD_LETTERS,
 ) -> Tree:
     """Start a supervision tree from its root spec and return it running.
 
@@ -1155,6 +1291,9 @@ def start(
             without end are taken for a loop, the rest is dropped and the
             call raises `TooManyDeliveries`.  A timer fired by `fire_due`
             counts as a call of its own.
+        dead_letters: How many dropped events `Tree.dead_letters` keeps
+            (1000 by default; 0 keeps none): past it, the oldest are let go,
+            and counted (`TreeStatistics.dead_letters_lost`).
 
     Raises:
         InvalidSpec: ``spec`` is not a Supervisor spec, sets ``restart``,
@@ -1193,6 +1332,10 @@ def start(
         )
     if max_deliveries < 1:
         raise InvalidSpec(f"gensup.start: 'max_deliveries' must be >= 1 (got {max_deliveries!r})")
+    if isinstance(dead_letters, bool) or not isinstance(dead_letters, int):
+        raise InvalidSpecType(f"gensup.start: 'dead_letters' must be an int (got {dead_letters!r})")
+    if dead_letters < 0:
+        raise InvalidSpec(f"gensup.start: 'dead_letters' must be >= 0 (got {dead_letters!r})")
     tree = Tree(
         spec,
         clock=clock,
@@ -1200,6 +1343,7 @@ def start(
         seed=seed,
         driver=driver,
         max_deliveries=max_deliveries,
+        dead_letters=dead_letters,
     )
     if isinstance(clock, VirtualClock):
         clock._attach(tree)
