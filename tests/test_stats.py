@@ -151,6 +151,17 @@ class TestDeadLetters:
             tree.signal("PING", "x")
             assert [(d.event, d.args) for d in tree.dead_letters()] == [("NOBODY_WAITS", ("x",))]
 
+    def test_backlog_dropped_on_stop(self) -> None:
+        """Events held in a backlog become dead letters when their supervisor stops."""
+        spec = Supervisor("root", [Supervisor("pool", [Worker("w", idle)], backlog=5)])
+        with gensup.start(spec) as tree:
+            assert tree.signal("JOB", 1, to="root/pool", one=True) == 0
+            assert tree.dead_letters() == ()
+            tree.terminate_child("root/pool")
+            assert [(d.event, d.args, d.to) for d in tree.dead_letters()] == [
+                ("JOB", (1,), "root/pool")
+            ]
+
     def test_bounded_oldest_go_first(self) -> None:
         """Past its bound the store lets the oldest go, and counts them."""
         with gensup.start(Supervisor("root", [Worker("a", idle)]), dead_letters=3) as tree:
