@@ -167,3 +167,14 @@ class TestExplainWaits:
             "+ root/a: waits for it\n"
             "- root/b: outside 'root/a'"
         )
+
+
+class TestSeenIsBounded:
+    def test_ever_new_events_do_not_grow_the_memory(self) -> None:
+        """Past SEEN_LIMIT distinct events, the tree forgets them and starts again."""
+        from gensup._core import SEEN_LIMIT
+
+        with gensup.start(Supervisor("root")) as tree:
+            for i in range(SEEN_LIMIT + 10):
+                tree.signal(("request", i))
+            assert len(tree._seen) <= SEEN_LIMIT

@@ -80,10 +80,14 @@ from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 if TYPE_CHECKING:
     pass  # what dict.values() returns: reversible
 
-__all__ = ["MAX_DELIVERIES", "Core", "Observer"]
+__all__ = ["MAX_DELIVERIES", "SEEN_LIMIT", "Core", "Observer"]
 
 #: A callable that receives every lifecycle report, synchronously.
 Observer = Callable[[Report], object]
+
+#: How many distinct events signalled or emitted the tree remembers for
+#: `Tree.explain` before it forgets them and starts again.
+SEEN_LIMIT: Final = 65_536
 
 #: How many emitted events one call may deliver by default (`gensup.start`'s
 #: ``max_deliveries``): enough for any real cascade, and reached in seconds
@@ -124,9 +128,11 @@ class Core(Dispatch, Timing):
         # Invariant: workers reached by every delivery so far (one addition
         # per delivery, in `_deliver`).
         self._delivered = 0
-        # Invariant: every event signalled or emitted since the tree started
-        # (one set add per signal or emit, none per worker): `Tree.explain`
-        # names the events waited for that never came.
+        # Invariant: the events signalled or emitted since the tree started,
+        # or since this set last reached SEEN_LIMIT and started again (one set
+        # add per signal or emit, none per worker): `Tree.explain` names the
+        # events waited for that never came.  Bounded, as workers may wait
+        # for ever-new events (a request's ref).
         self._seen: set[Hashable] = set()
         self._max_deliveries = max_deliveries
         self._clock: Clock = MonotonicClock() if clock is None else clock
@@ -556,7 +562,10 @@ class Core(Dispatch, Timing):
                         continue
                     runaway.note(item[1], item[5])
                 _, event, args, to, stamp, _by = item
-                self._seen.add(event)
+                seen = self._seen
+                seen.add(event)
+                if len(seen) > SEEN_LIMIT:
+                    seen.clear()
                 target: _Node | None = None
                 if to is not None:
                     target, _why = self._find(to)
@@ -620,7 +629,10 @@ class Core(Dispatch, Timing):
     def _drain_one(self, item: tuple[Any, ...]) -> None:
         """A queued emit with ``one=True`` or a key (see _dispatch)."""
         _, event, args, to, stamp, _by, key = item
-        self._seen.add(event)
+        seen = self._seen
+        seen.add(event)
+        if len(seen) > SEEN_LIMIT:
+            seen.clear()
         target: _Node | None = None
         if to is not None:
             target, _why = self._find(to)

@@ -90,7 +90,8 @@ class Explanation:
     #: Every worker of the running tree, in tree order.
     workers: tuple[WorkerWhy, ...]
     #: Events that some worker waits for but that were never signalled or
-    #: emitted since the tree started: a likely stall.
+    #: emitted since the tree started (or since it last forgot the events it
+    #: saw, past 65,536 distinct ones): a likely stall.
     never_sent: tuple[Hashable, ...]
 
     @property

@@ -17,7 +17,7 @@ from typing import Any, Final
 from ._calls import Driver, PendingCall
 from ._clock import Clock, VirtualClock
 from ._commands import NO_KEY
-from ._core import MAX_DELIVERIES, Core, Observer
+from ._core import MAX_DELIVERIES, SEEN_LIMIT, Core, Observer
 from ._dispatch import DROPPED
 from ._errors import (
     ChildAlreadyPresent,
@@ -247,7 +247,10 @@ class Tree(Core):
                 target = self._resolve(to, "signal")
                 reached = self._deliver(event, args, target, None)
             # After delivery, which has refused an unhashable event.
-            self._seen.add(event)
+            seen = self._seen
+            seen.add(event)
+            if len(seen) > SEEN_LIMIT:
+                seen.clear()
             if not reached:
                 if not (self._listeners and self._hear(event, args)):
                     self._drop(event, args, to)
@@ -279,7 +282,10 @@ class Tree(Core):
         self._busy = get_ident()
         try:
             outcome = self._route_one(event, args, target, key, None)
-            self._seen.add(event)
+            seen = self._seen
+            seen.add(event)
+            if len(seen) > SEEN_LIMIT:
+                seen.clear()
             if outcome is DROPPED:
                 if not (self._listeners and self._hear(event, args)):
                     self._drop(event, args, to)
@@ -1005,8 +1011,11 @@ class Tree(Core):
 
         Either way, the report ends with the events that some worker waits
         for but that nobody signalled or emitted since the tree started: a
-        likely stall (the tree remembers every event ever signalled or
-        emitted, one set entry each).  ``str()`` of the result is the text
+        likely stall (the tree remembers the events signalled or emitted,
+        one set entry each, up to 65,536 distinct ones; past that it forgets
+        them and starts again, so a tree that signals ever-new events, such
+        as requests' refs, does not grow without end).  ``str()`` of the
+        result is the text
         report.  Read-only: it may be called from an observer or a worker.
 
         Raises:
