@@ -63,6 +63,7 @@ from ._nodes import (
     _T_RESTART,
     _T_SLEEP,
     _T_WAIT,
+    _TIMER,
     _make_node,
     _Node,
     _Outcome,
@@ -593,34 +594,22 @@ class Core(Dispatch, Timing):
                     and sup.by_id.get(node.spec.id) is node
                 ):
                     self._restart(sup, node)
-            elif kind == _ONE:
-                # Counted as _DELIVER is, so that a loop of one-of-N emits stops too.
-                budget -= 1
-                if budget < _SAMPLE:
-                    if runaway is None:
-                        runaway = _Runaway()
-                    if budget < 0:
-                        runaway.dropped += 1
-                        self._drop(item[1], item[2], item[3])
-                        continue
-                    runaway.note(item[1], item[5])
-                self._drain_one(item)
             else:
-                # A timer due at once (sleep(0), timeout=0) counts as a
-                # delivery: a worker looping on it would hang the call too.
-                timer = item[1]
+                # One of N, or a timer due at once (sleep(0), timeout=0):
+                # counted as an emit is (written out above, where it is hot),
+                # so that an endless loop of them stops too.
                 budget -= 1
                 if budget < _SAMPLE:
                     if runaway is None:
                         runaway = _Runaway()
                     if budget < 0:
-                        # Not lost: it fires at the next fire_due.
-                        runaway.deferred += 1
-                        self._defer(timer)
+                        runaway.stop(self, item)
                         continue
-                    if timer[2] is not _T_RESTART:
-                        runaway.note(TIMEOUT, timer[3])
-                self._fire(timer)
+                    runaway.note_item(item)
+                if kind == _ONE:
+                    self._drain_one(item)
+                else:
+                    self._fire(item[1])
         self._raise_interrupt()
         if budget < 0:
             assert runaway is not None
@@ -973,6 +962,23 @@ class _Runaway:
     def note(self, event: Hashable, emitter: _WorkerNode) -> None:
         self.events[event] += 1
         self.emitters[emitter] += 1
+
+    def note_item(self, item: tuple[Any, ...]) -> None:
+        """`note` for a queued one-of-N emit or a timer due at once."""
+        if item[0] != _TIMER:
+            self.note(item[1], item[5])
+        elif item[1][2] is not _T_RESTART:
+            self.note(TIMEOUT, item[1][3])
+
+    def stop(self, core: Core, item: tuple[Any, ...]) -> None:
+        """Past the bound: an emitted event is dropped; a timer due at once is
+        put off to the next fire_due (a worker waits for it: it is not lost)."""
+        if item[0] == _TIMER:
+            self.deferred += 1
+            core._defer(item[1])
+        else:
+            self.dropped += 1
+            core._drop(item[1], item[2], item[3])
 
     def error(self, limit: int) -> TooManyDeliveries:
         sample = sum(self.events.values())
