@@ -422,8 +422,9 @@ class Core(Dispatch, Timing):
                         self._cancel_timer(node)
                     wait(self._waiting, node, command.events)  # type: ignore[attr-defined]
                     return None
-                if cls is Emit:
-                    to = command.to  # type: ignore[attr-defined]
+                if cls is Emit or cls is _EmitOne:
+                    sent: Emit = command  # type: ignore[assignment]
+                    to = sent.to
                     if to is not None and (why := self._no_child(to)):
                         # As Erlang's send to an unregistered name: badarg, here.
                         throw = ChildNotFound(
@@ -431,37 +432,28 @@ class Core(Dispatch, Timing):
                         )
                     else:
                         self._seq += 1
-                        self._queue.append(
-                            (_DELIVER, command.event, command.args, to, self._seq, node)  # type: ignore[attr-defined]
-                        )
+                        if cls is Emit:
+                            self._queue.append(
+                                (_DELIVER, sent.event, sent.args, to, self._seq, node)
+                            )
+                        else:  # one of N, or by key (see _dispatch)
+                            key = sent.key  # type: ignore[attr-defined]
+                            self._queue.append(
+                                (_ONE, sent.event, sent.args, to, self._seq, node, key)
+                            )
                 elif cls is _TimedWaitFor:
                     events = command.events  # type: ignore[attr-defined]
                     wait(self._waiting, node, events)
-                    if node.timer is not None:
-                        self._timers.cancel(node.timer)
-                    node.timer = self._schedule(command.timeout, _T_WAIT, node, events)  # type: ignore[attr-defined]
+                    self._set_timer(node, command.timeout, _T_WAIT, events)  # type: ignore[attr-defined]
                     return None
                 elif cls is Sleep:
                     node.waits, node.multi = (), False
-                    if node.timer is not None:
-                        self._timers.cancel(node.timer)
-                    node.timer = self._schedule(command.seconds, _T_SLEEP, node, None)  # type: ignore[attr-defined]
+                    self._set_timer(node, command.seconds, _T_SLEEP, None)  # type: ignore[attr-defined]
                     return None
                 elif cls is Call:
                     node.waits, node.multi = (), False
                     self._start_call(node, command)  # type: ignore[arg-type]
                     return None
-                elif cls is _EmitOne:
-                    to = command.to  # type: ignore[attr-defined]
-                    if to is not None and (why := self._no_child(to)):
-                        throw = ChildNotFound(
-                            f"worker {node.path!r} yielded {command!r}: no child at {to!r}: {why}"
-                        )
-                    else:
-                        self._seq += 1
-                        self._queue.append(
-                            (_ONE, command.event, command.args, to, self._seq, node, command.key)  # type: ignore[attr-defined]
-                        )
                 elif cls is WhoAmI:
                     value = (node.path, node.incarnation)
                 else:

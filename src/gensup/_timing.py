@@ -116,6 +116,12 @@ class Timing:
         elif timer[3].timer is timer:
             timer[3].timer = moved
 
+    def _set_timer(self, node: _WorkerNode, seconds: float, kind: str, payload: object) -> None:
+        """Give ``node`` a timer due in ``seconds``, in place of the one it had."""
+        if node.timer is not None:
+            self._timers.cancel(node.timer)
+        node.timer = self._schedule(seconds, kind, node, payload)
+
     def _cancel_timer(self, node: _Node) -> None:
         self._timers.cancel(node.timer)  # type: ignore[arg-type]
         node.timer = None
@@ -324,10 +330,10 @@ class Timing:
         driver = self._driver
         if driver is not None:
             driver.call_started(pending)
-        if node.timer is not None:
-            self._cancel_timer(node)
         if command.timeout is not None:
-            node.timer = self._schedule(command.timeout, _T_CALL, node, pending)
+            self._set_timer(node, command.timeout, _T_CALL, pending)
+        elif node.timer is not None:
+            self._cancel_timer(node)
 
     def _cancel_call(self, node: _WorkerNode) -> None:
         pending = node.call

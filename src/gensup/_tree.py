@@ -132,7 +132,7 @@ class Tree(Core):
             self._abort(exc, starting=True)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
         if not ok:
             cause = self._start_error
             raise StartFailed(
@@ -163,7 +163,7 @@ class Tree(Core):
             self._abort(exc)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
 
     def __enter__(self) -> Tree:
         return self
@@ -262,7 +262,7 @@ class Tree(Core):
             self._abort(exc)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
         if self._gave_up:
             self._raise_if_gave_up()
         return reached
@@ -297,7 +297,7 @@ class Tree(Core):
             self._abort(exc)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
         if self._gave_up:
             self._raise_if_gave_up()
         return 1 if outcome > 0 else 0
@@ -540,7 +540,7 @@ class Tree(Core):
             self._abort(exc)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
         self._raise_if_gave_up()
         return fired
 
@@ -770,7 +770,7 @@ class Tree(Core):
             assert node.parent is not None
             self._remove(node.parent, node)
         finally:
-            self._busy = False
+            self._busy = 0
 
     # ---- Public: read-only views ----
 
@@ -1091,7 +1091,7 @@ class Tree(Core):
             self._abort(exc)
             raise
         finally:
-            self._busy = False
+            self._busy = 0
         self._raise_if_gave_up()
 
     def _enter(self, name: str) -> None:
