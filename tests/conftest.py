@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -47,3 +48,29 @@ def log_records() -> Iterator[list[dict[str, object]]]:
 def anyio_backend(request: pytest.FixtureRequest) -> object:
     """Async tests (``@pytest.mark.anyio``) run under both of anyio's backends."""
     return request.param
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    """A local Ray, started once for the session and only if a test asks for it.
+
+    It listens on the loopback address only, has no dashboard, keeps its
+    workers' output out of the tests', and puts this directory on its
+    workers' ``PYTHONPATH`` so that they can import ``ray_serve``.
+    """
+    ray = pytest.importorskip("ray")
+    # Ray takes the node's address from the loopback interface with this
+    # (it is named for macOS and Windows, where that is the default).
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    here = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        object_store_memory=80 * 2**20,
+        runtime_env={"env_vars": {"PYTHONPATH": path}},
+    )
+    yield
+    ray.shutdown()
