@@ -69,6 +69,7 @@ class Placing:
         _seq: int
         _seed: int | str | bytes | None
         _max_deliveries: int
+        _refused: BaseException | None
 
         def _report(self, report: Report, incarnation: int | None = None) -> None: ...
         def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None: ...
@@ -142,11 +143,14 @@ class Placing:
         try:
             message = _wire.signal_message(event, args, to, one, key, self._counting)
         except Exception as exc:
-            raise TypeError(
+            error = TypeError(
                 f"the event {event!r} with args {args!r} cannot be sent to the placed "
                 f"subtree {chosen[0].path!r}: {type(exc).__name__}: {exc} (what is sent to "
                 f"another process must pickle)"
-            ) from exc
+            )
+            # Refused before it was sent anywhere else: the tree goes on.
+            self._refused = error
+            raise error from exc
         placer = self._placer()
         for node in chosen:
             placer.forward(node, message, self._counting)
@@ -166,6 +170,7 @@ class Placing:
         try:
             return self._forward(event, args, target, to, one, key)
         except TypeError as exc:
+            self._refused = None
             logger.opt(exception=exc).error(
                 "{}; dropped there",
                 exc,

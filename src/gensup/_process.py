@@ -89,12 +89,10 @@ class _ProcessLink:
 
     def close(self) -> None:
         with self.lock:
-            if self.closed:
-                return
             self.closed = True
             if self.started and self.process.is_alive():
                 self.process.kill()
-        self.outbox.put(None)
+        self.outbox.put(None)  # the writer ends (more than one None does no harm)
 
     def wait_closed(self, timeout: float) -> bool:
         self.writer.join(timeout)
