@@ -49,7 +49,9 @@ from ._errors import (
     InvalidCommand,
     InvalidSpec,
     InvalidSpecType,
+    PlacementLost,
     ReentrantCall,
+    RemoteError,
     ReplyNotReady,
     RequestFailed,
     StartFailed,
@@ -58,6 +60,8 @@ from ._errors import (
     TreeStopped,
 )
 from ._explain import Explanation, WorkerWhy
+from ._placement import Link, Placement
+from ._process import Process
 from ._records import ChildCounts, ChildInfo, ChildKind, ChildState
 from ._requests import Listener, PendingRequest
 from ._spec import (
@@ -102,13 +106,18 @@ __all__ = [
     "InvalidCommand",
     "InvalidSpec",
     "InvalidSpecType",
+    "Link",
     "Listener",
     "MonotonicClock",
     "Observer",
     "PendingCall",
     "PendingRequest",
+    "Placement",
+    "PlacementLost",
+    "Process",
     "ReentrantCall",
     "Ref",
+    "RemoteError",
     "ReplyNotReady",
     "RequestFailed",
     "Restart",

@@ -38,6 +38,7 @@ import anyio.abc
 import anyio.lowlevel
 from loguru import logger
 
+from ._aio_placing import PlacingDriver
 from ._calls import PendingCall
 from ._clock import MonotonicClock
 from ._errors import ReentrantCall, SupervisorGaveUp, TooManyDeliveries, TreeStopped
@@ -46,7 +47,7 @@ from ._tree import Tree
 __all__ = ["AioDriver"]
 
 
-class AioDriver:
+class AioDriver(PlacingDriver):
     """The `gensup.Driver` of one tree: timers, calls, feeds and other threads' signals.
 
     Every method the core calls (`call_started`, `call_cancelled`,
@@ -97,6 +98,7 @@ class AioDriver:
         # nothing enters the inbox any more.
         self.closed = False
         self.enter_loop = _threadsafe_entry()
+        self._init_placing()
 
     # ---- What the core calls (gensup.Driver) ----
 
@@ -144,6 +146,8 @@ class AioDriver:
         while True:
             if self.inbox:
                 self.drain_inbox()
+            if self.arrived:
+                self.take_arrived()
             if self.closed:
                 return
             if not self.mutate(tree.fire_due):

@@ -83,6 +83,10 @@ class _NoKey:
     def __repr__(self) -> str:
         return "NO_KEY"
 
+    def __reduce__(self) -> str:
+        # Pickled by name, so that it is still NO_KEY in a placed subtree.
+        return "NO_KEY"
+
 
 #: The ``key`` of a signal or emit that has none (routed by ``one`` or to all).
 NO_KEY: Final = _NoKey()

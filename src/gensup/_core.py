@@ -40,7 +40,18 @@ from . import _log
 from ._backlog import Backlog
 from ._calls import Driver
 from ._clock import Clock, MonotonicClock
-from ._commands import MANY, TIMEOUT, Call, Emit, Sleep, WaitFor, WhoAmI, _EmitOne, _TimedWaitFor
+from ._commands import (
+    MANY,
+    NO_KEY,
+    TIMEOUT,
+    Call,
+    Emit,
+    Sleep,
+    WaitFor,
+    WhoAmI,
+    _EmitOne,
+    _TimedWaitFor,
+)
 from ._dispatch import DROPPED, Dispatch
 from ._errors import ChildNotFound, InvalidCommand, TooManyDeliveries
 from ._nodes import (
@@ -67,9 +78,11 @@ from ._nodes import (
     _make_node,
     _Node,
     _Outcome,
+    _PlacedNode,
     _SupNode,
     _WorkerNode,
 )
+from ._placing import Placing
 from ._restart import Action, IntensityWindow, after_exit, auto_shutdown_due, restart_group
 from ._routing import WaitTable, select, select_under, unwait, wait
 from ._spec import ChildSpec, Restart, Supervisor, Worker, not_a_generator
@@ -106,7 +119,7 @@ _UNKILLABLE: Final[list[Generator[Any, Any, Any]]] = []
 # ---- The engine: state and machinery; the public API is Tree's (_tree.py) ----
 
 
-class Core(Dispatch, Timing):
+class Core(Dispatch, Timing, Placing):
     """The machinery of a running tree, without its public API.
 
     `gensup.Tree` adds the public calls; everything here is private.
@@ -181,11 +194,16 @@ class Core(Dispatch, Timing):
         # Invariant: true once the driver was told that the tree stopped.
         self._halted = False
         self._init_dispatch()
+        self._init_placing()
 
     # ---- Paths ----
 
-    def _find(self, path: str) -> tuple[_Node | None, str]:
-        """The node at ``path`` under running supervisors, or None and why not."""
+    def _find(self, path: str, routing: bool = False) -> tuple[_Node | None, str]:
+        """The node at ``path`` under running supervisors, or None and why not.
+
+        When ``routing`` an event, a path under a placed supervisor finds
+        that supervisor: where it runs, its subtree routes the rest.
+        """
         untyped: object = path  # callers without type checking may pass anything
         if not isinstance(untyped, str):
             return None, f"a path must be a str (got {path!r})"
@@ -195,6 +213,13 @@ class Core(Dispatch, Timing):
             return None, f"paths start with the root's id {node.spec.id!r} (got {path!r})"
         for part in parts[1:]:
             if type(node) is not _SupNode:
+                if type(node) is _PlacedNode:
+                    if routing and node.state is _RUNNING:
+                        return node, ""
+                    return None, (
+                        f"{node.path!r} runs elsewhere (placement="
+                        f"{node.spec.placement!r}): its children are not here"  # type: ignore[union-attr]
+                    )
                 return None, f"{node.path!r} is a worker: it has no child {part!r}"
             if node.state is not _RUNNING:
                 return None, f"{node.path!r} is not running, so it has no children"
@@ -227,6 +252,8 @@ class Core(Dispatch, Timing):
             if type(spec) is not Supervisor:
                 here = "/".join(parts[:depth])
                 return f"{here!r} is a worker: it has no child {part!r}"
+            if spec.placement is not None:
+                return ""  # its subtree, where it runs, checks the rest
             by_id = node.by_id if type(node) is _SupNode else {}
             node = by_id.get(part)
             if node is not None:
@@ -561,13 +588,21 @@ class Core(Dispatch, Timing):
                     seen.clear()
                 target: _Node | None = None
                 if to is not None:
-                    target, _why = self._find(to)
+                    target, _why = self._find(to, True)
                     if target is None:
-                        if not (self._listeners and self._hear(event, args)):
+                        if self._upstream is not None:
+                            self._upstream(event, args, to, False, NO_KEY)
+                        elif not (self._listeners and self._hear(event, args)):
                             self._drop(event, args, to)
                         continue
+                elif self._upstream is not None:
+                    # A placed subtree's broadcast: its parent's tree routes
+                    # it, back into this subtree too.
+                    self._upstream(event, args, None, False, NO_KEY)
+                    continue
+                sent = self._placed and self._forward_emit(event, args, target, to)
                 if not self._deliver(event, args, target, stamp):
-                    if not (self._listeners and self._hear(event, args)):
+                    if not (self._listeners and self._hear(event, args)) and not sent:
                         self._drop(event, args, to)
                 elif self._listeners:
                     self._hear(event, args)
@@ -616,10 +651,17 @@ class Core(Dispatch, Timing):
             seen.clear()
         target: _Node | None = None
         if to is not None:
-            target, _why = self._find(to)
-        if (to is None or target is not None) and self._route_one(
-            event, args, target, key, stamp
-        ) is not DROPPED:
+            target, _why = self._find(to, True)
+        if self._upstream is not None and (to is None or target is None):
+            self._upstream(event, args, to, True, key)
+            return
+        if type(target) is _PlacedNode:
+            sent = self._forward_emit(event, args, target, to, True, key)
+        else:
+            sent = (to is None or target is not None) and self._route_one(
+                event, args, target, key, stamp
+            ) is not DROPPED
+        if sent:
             if self._listeners:
                 self._hear(event, args)
         elif not (self._listeners and self._hear(event, args)):
@@ -800,6 +842,13 @@ class Core(Dispatch, Timing):
         self._begin(sup)
         sup.state = _RUNNING
         sup.window = IntensityWindow(spec.intensity, spec.period)
+        if type(sup) is _PlacedNode:
+            # Its subtree starts where it is placed: started, as far as its
+            # parent knows (a failure to start there comes back as its crash).
+            self._place(sup)
+            if spec.backoff is not None:
+                self._started_at(sup)
+            return True
         sup.backlog = Backlog(spec.backlog) if spec.backlog else None
         sup.by_id = {child.id: _make_node(child, sup) for child in spec.children}
         failed = yield self._start_group(sup, list(sup.by_id.values()))
@@ -877,6 +926,8 @@ class Core(Dispatch, Timing):
         sup.state = _STOPPED
         if sup.backlog is not None:
             self._drop_backlog(sup)
+        if type(sup) is _PlacedNode:
+            self._unplace(sup)
         self._report(Stopped(sup.path, _SHUTDOWN), sup.incarnation)
 
     def _close(self, node: _WorkerNode) -> None:

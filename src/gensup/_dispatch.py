@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from . import _log
 from ._commands import NO_KEY, Ref, ref
 from ._errors import RequestFailed
-from ._nodes import _RUNNING, _Node, _SupNode, _WorkerNode
+from ._nodes import _RUNNING, _Node, _PlacedNode, _SupNode, _WorkerNode
 from ._requests import Listener, PendingRequest
 from ._routing import first, jump, stable_hash
 
@@ -114,8 +114,16 @@ class Dispatch:
             if not children:
                 return DROPPED
             share = jump(stable_hash(key), len(children))
+            chosen = children[share]
+            if (
+                type(chosen) is _PlacedNode
+                and chosen.state is _RUNNING
+                # Its subtree, where it runs, takes it as one of N.
+                and self._forward_emit(event, args, chosen, chosen.path, True)  # type: ignore[attr-defined]
+            ):
+                return DELIVERED
             if waiters:
-                node = self._waiter_in(children[share], waiters, stamp)
+                node = self._waiter_in(chosen, waiters, stamp)
         if node is not None:
             self._hand(event, args, node)
             return DELIVERED

@@ -17,7 +17,9 @@ __all__ = [
     "InvalidCommand",
     "InvalidSpec",
     "InvalidSpecType",
+    "PlacementLost",
     "ReentrantCall",
+    "RemoteError",
     "ReplyNotReady",
     "RequestFailed",
     "StartFailed",
@@ -184,3 +186,18 @@ class ReplyNotReady(GensupError, RuntimeError):
 class RequestFailed(GensupError, RuntimeError):
     """A request can get no reply: no worker took it, or the worker that took
     it crashed or was stopped before replying (chained to its exception)."""
+
+
+class PlacementLost(GensupError, RuntimeError):
+    """A placed subtree's far end went away: its process died (a crash, an
+    out-of-memory kill, ``kill -9``) or its Ray actor was lost.
+
+    The parent sees it as the placed supervisor's crash, with this exception,
+    and restarts it by its strategy, in a new process or actor.
+    """
+
+
+class RemoteError(GensupError, RuntimeError):
+    """An exception of a placed subtree that could not cross to its parent as
+    itself (it does not pickle): its type's name and message, with the far
+    end's traceback in its notes."""

@@ -130,6 +130,16 @@ class _SupNode(_Node):
         return self.by_id.values()
 
 
+@attrs.define(eq=False)
+class _PlacedNode(_SupNode):
+    """A supervisor whose subtree runs elsewhere (``placement=``).
+
+    Here it has no children: the driver carries what is routed under it to
+    where it runs, and brings back what happens there (see ``_placing``).
+    Its incarnation's `seq` names that incarnation in the driver.
+    """
+
+
 class _BackoffState:
     """A child's consecutive restarts, for its `Backoff`."""
 
@@ -146,6 +156,8 @@ class _BackoffState:
 def _make_node(spec: ChildSpec, parent: _SupNode) -> _Node:
     if type(spec) is Worker:
         return _WorkerNode(spec, parent)
+    if spec.placement is not None:  # type: ignore[union-attr]
+        return _PlacedNode(spec, parent, path=f"{parent.path}/{spec.id}")
     return _SupNode(spec, parent, path=f"{parent.path}/{spec.id}")
 
 

@@ -1,11 +1,38 @@
 """The far end of a placed subtree: `serve` runs it, in a process or an actor.
 
-(Being written: the interface is fixed, see `gensup._placement`.)
+The subtree runs as a tree of its own, under the async driver, in a fresh
+event loop: its root is the placed supervisor, and its paths are the ones its
+parent's tree knows (``root/shard1/w``), so that reports and routes need no
+translation.  What leaves it goes back to the parent as messages (`_wire`):
+
+* every report, but the root's own start and stop, which the parent's tree
+  reports for its stand-in;
+* every emit that leaves the subtree (to no path, or a path outside it): the
+  parent's tree routes it, back into this subtree too if it is a broadcast;
+* the counts that an awaited delivery asks for;
+* its end, last: ``shutdown`` when its root gave up or shut down, ``crash``
+  when it failed to start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import anyio
+from loguru import logger
+
+from . import _wire
+from ._aio_driver import AioDriver, _threadsafe_entry
+from ._clock import Clock
+from ._core import Observer
+from ._errors import GensupError, StartFailed, SupervisorGaveUp
+from ._nodes import _Node
+from ._tree import Tree
+from .reports import Dropped, GaveUp, Report
 
 __all__ = ["serve"]
 
@@ -17,7 +44,214 @@ def serve(
 ) -> None:
     """Run the placed subtree that ``boot`` describes until it stops.
 
-    Runs its own event loop in the calling thread.  ``recv`` is called from a
-    thread of its own; ``send`` from the loop's thread.
+    Runs its own event loop (asyncio) in the calling thread.  ``recv`` is
+    called from a thread of its own, and returns the parent's next batch, or
+    None once the parent is gone (the subtree then stops); ``send`` is called
+    from the loop's thread.  Returns once the subtree stopped and its last
+    message (its end) was sent.
     """
-    raise NotImplementedError
+    anyio.run(_serve, _wire.load_boot(boot), recv, send)
+
+
+class _PlacedTree(Tree):
+    """The tree of a placed subtree: its root's path is its parent's path for it."""
+
+    def __init__(
+        self,
+        boot: _wire.Boot,
+        out: _Outbox,
+        *,
+        clock: Clock,
+        observer: Observer | None,
+        seed: int | str | bytes | None,
+        driver: AioDriver,
+        max_deliveries: int,
+    ) -> None:
+        super().__init__(
+            boot.spec,
+            clock=clock,
+            observer=observer,
+            seed=seed,
+            driver=driver,
+            max_deliveries=max_deliveries,
+        )
+        self._out = out
+        self._root.path = f"{boot.prefix}/{boot.spec.id}"
+        # A path of the parent's tree, less this, is a path of this tree.
+        self._cut = len(boot.prefix) + 1
+        self._where = f"in process {os.getpid()}"
+        self._upstream = self._up
+
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` (of the parent's tree) is in this subtree."""
+        root = self._root.path
+        return path == root or path.startswith(root + "/")
+
+    def _find(self, path: str, routing: bool = False) -> tuple[_Node | None, str]:
+        if isinstance(path, str) and self.covers(path):
+            return super()._find(path[self._cut :], routing)
+        return None, f"{path!r} is not in the placed subtree {self._root.path!r}"
+
+    def _no_child(self, path: str) -> str:
+        if self.covers(path):
+            return super()._no_child(path[self._cut :])
+        return ""  # its parent's tree routes it
+
+    def _up(
+        self, event: Hashable, args: tuple[Any, ...], to: str | None, one: bool, key: object
+    ) -> None:
+        try:
+            message = _wire.dump((_wire.EMIT, event, args, to, one, key))
+        except Exception as exc:
+            logger.opt(exception=exc).error(
+                "an emit of {!r} cannot leave the placed subtree {!r}: {}; dropped",
+                event,
+                self._root.path,
+                exc,
+                path=to,
+                incarnation=None,
+                event=event,
+                reason=None,
+                report=None,
+            )
+            self._out.add(_wire.dump_report(Dropped(event, args, to), None, self._where))
+            return
+        self._out.add(message)
+
+    def _report(self, report: Report, incarnation: int | None = None, spec: object = None) -> None:
+        # Logged and observed by the parent's tree, which has the sinks.
+        if type(report) is not GaveUp and getattr(report, "path", None) == self._root.path:
+            return  # the parent's tree reports its stand-in's start and stop
+        self._out.add(_wire.dump_report(report, incarnation, self._where))
+
+    def _observe(self, report: Report) -> None:
+        # A drop past the log's rate: the parent's observer still gets it.
+        self._out.add(_wire.dump_report(report, None, self._where))
+
+
+class _Outbox:
+    """Messages for the parent, sent in one batch per turn of the loop."""
+
+    def __init__(self, send: Callable[[list[bytes]], None]) -> None:
+        self.send = send
+        self.items: list[bytes] = []
+        self.due = False
+        self.enter_loop = _threadsafe_entry()
+
+    def add(self, message: bytes) -> None:
+        self.items.append(message)
+        if not self.due:
+            self.due = True
+            self.enter_loop(self.flush)
+
+    def flush(self) -> None:
+        self.due = False
+        items, self.items = self.items, []
+        if items:
+            self.send(items)
+
+
+async def _serve(
+    boot: _wire.Boot,
+    recv: Callable[[], list[bytes] | None],
+    send: Callable[[list[bytes]], None],
+) -> None:
+    from .aio import _Running  # aio imports this module's callers: imported late
+
+    out = _Outbox(send)
+    reason = "shutdown"
+    error: BaseException | None = None
+
+    def make(spec: object, **options: Any) -> Tree:
+        tree = _PlacedTree(boot, out, **options)
+        tree._start()
+        return tree
+
+    try:
+        async with _Running(boot.spec, None, boot.seed, boot.max_deliveries, make) as atree:
+            tree = atree.tree
+            assert isinstance(tree, _PlacedTree)
+            inbox = _Inbox(tree, out)
+            threading.Thread(
+                target=inbox.read, args=(recv,), name=f"gensup {tree._root.path} in", daemon=True
+            ).start()
+            # A give-up: its end says so, and its parent's tree handles it.
+            with contextlib.suppress(SupervisorGaveUp):
+                await atree.wait_stopped()
+    except StartFailed as exc:
+        reason, error = "crash", exc
+    except SupervisorGaveUp:
+        pass  # it gave up as it started
+    out.flush()
+    send([_wire.dump((_wire.EXIT, reason, _wire.portable(error, f"in process {os.getpid()}")))])
+
+
+class _Inbox:
+    """What the parent sends, read in a thread and handled in the loop, in order."""
+
+    def __init__(self, tree: _PlacedTree, out: _Outbox) -> None:
+        self.tree = tree
+        self.out = out
+        self.enter_loop = _threadsafe_entry()
+
+    def read(self, recv: Callable[[], list[bytes] | None]) -> None:
+        while True:
+            batch = recv()
+            try:
+                self.enter_loop(lambda batch=batch: self.handle(batch))  # type: ignore[misc]
+            except RuntimeError:
+                return  # the loop is gone: the subtree has stopped
+            if batch is None:
+                return
+
+    def handle(self, batch: list[bytes] | None) -> None:
+        tree = self.tree
+        if batch is None:  # the parent is gone
+            _quietly(tree.stop)
+            return
+        for data in batch:
+            message = _wire.load(data)
+            if message[0] == _wire.STOP:
+                _quietly(tree.stop)
+                continue
+            _, event, args, to, one, key, count = message
+            if to is not None and not tree.covers(to):
+                to = None  # sent to a supervisor above: all of this subtree
+            reached = 0
+            if to is None and not one and not tree._waiting.get(event):
+                # A broadcast that nobody here waits for: its parent's tree
+                # reports a drop if it reached nobody there either.
+                pass
+            elif tree.alive:
+                try:
+                    reached = tree.signal(event, *args, to=to, one=one, key=key)
+                except (GensupError, LookupError, TypeError, ValueError):
+                    pass  # what a local signal would raise; it reached nobody
+                except Exception as exc:
+                    logger.opt(exception=exc).error(
+                        "a signal to the placed subtree {!r} failed: {}",
+                        tree._root.path,
+                        exc,
+                        path=to,
+                        incarnation=None,
+                        event=event,
+                        reason=None,
+                        report=None,
+                    )
+            if count:
+                self.out.add(_wire.dump((_wire.COUNT, count, reached)))
+
+
+def _quietly(method: Callable[[], object]) -> None:
+    try:
+        method()
+    except Exception as exc:
+        logger.opt(exception=exc).error(
+            "stopping a placed subtree failed: {}",
+            exc,
+            path=None,
+            incarnation=None,
+            event=None,
+            reason=None,
+            report=None,
+        )

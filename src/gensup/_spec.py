@@ -18,6 +18,7 @@ import attrs
 from ._backoff import Backoff
 from ._commands import Emit, WaitFor
 from ._errors import InvalidSpec, InvalidSpecType
+from ._placement import Placement
 
 __all__ = [
     "DEFAULTS",
@@ -196,6 +197,11 @@ def check_root(spec: Supervisor) -> None:
             f"gensup.start: the root {_owner(spec)} has a 'backoff', which means nothing "
             f"for a root: no supervisor restarts it (leave 'backoff' at its default)"
         )
+    if spec.placement is not None:
+        raise InvalidSpec(
+            f"gensup.start: the root {_owner(spec)} has a 'placement': the root runs where "
+            f"gensup.start is called (place a child supervisor instead)"
+        )
 
 
 def _check_bool(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -334,6 +340,16 @@ def _check_backoff(inst: object, attribute: attrs.Attribute[Any], value: object)
     if value is not None and not isinstance(value, Backoff):
         raise InvalidSpecType(
             f"{_owner(inst)}: 'backoff' must be a gensup.Backoff or None (got {value!r})"
+        )
+
+
+def _check_placement(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not (callable(getattr(value, "open", None)) and callable(getattr(value, "describe", None))):
+        raise InvalidSpecType(
+            f"{_owner(inst)}: 'placement' must be gensup.Process(), gensup.ray.Actor() or "
+            f"another gensup.Placement, or None (got {value!r})"
         )
 
 
@@ -576,6 +592,11 @@ class Supervisor:
         backlog: How many events sent to one worker of this subtree
             (``signal(..., one=True)`` or ``key=``) it keeps while no worker
             there waits for them (default 0: such events are dropped).
+        placement: Where this supervisor and everything under it run:
+            ``None`` (default) for here, `gensup.Process()` for another
+            process of this machine, `gensup.ray.Actor()` for a Ray actor.
+            A placed subtree needs the async driver (`gensup.aio`); see
+            [Placing a subtree elsewhere](../how-to/placement.md).
 
     Raises:
         InvalidSpec: a bad value or a duplicate child id (a ``ValueError``).
@@ -615,6 +636,9 @@ class Supervisor:
     significant: bool = attrs.field(default=_SIGNIFICANT, kw_only=True, validator=_check_bool)
     backoff: Backoff | None = attrs.field(default=None, kw_only=True, validator=_check_backoff)
     backlog: int = attrs.field(default=0, kw_only=True, validator=_check_number(0, integral=True))
+    placement: Placement | None = attrs.field(
+        default=None, kw_only=True, validator=_check_placement
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_significant(self)
@@ -684,7 +708,7 @@ def _equal(first: ChildSpec, second: ChildSpec) -> bool:
             return False
         if any(getattr(a, name) != getattr(b, name) for name in _SUPERVISOR_OPTIONS):
             return False
-        if a.backoff != b.backoff or a.backlog != b.backlog:
+        if a.backoff != b.backoff or a.backlog != b.backlog or a.placement != b.placement:
             return False
         # Reversed, so that children are compared first to last, as a tuple would.
         stack.extend(zip(reversed(a.children), reversed(b.children), strict=True))
@@ -706,6 +730,7 @@ def _hash(root: Supervisor) -> int:
                     *(getattr(sup, name) for name in _SUPERVISOR_OPTIONS),
                     sup.backoff,
                     sup.backlog,
+                    sup.placement,
                 )
             )
             continue
@@ -754,4 +779,6 @@ def _options_repr(sup: Supervisor) -> str:
         parts.append(f", backoff={sup.backoff!r}")
     if sup.backlog:
         parts.append(f", backlog={sup.backlog!r}")
+    if sup.placement is not None:
+        parts.append(f", placement={sup.placement!r}")
     return "".join(parts)

@@ -18,7 +18,7 @@ from ._calls import Driver, PendingCall
 from ._clock import Clock, VirtualClock
 from ._commands import NO_KEY
 from ._core import MAX_DELIVERIES, SEEN_LIMIT, Core, Observer
-from ._dispatch import DROPPED
+from ._dispatch import DELIVERED, DROPPED
 from ._errors import (
     ChildAlreadyPresent,
     ChildAlreadyStarted,
@@ -44,9 +44,11 @@ from ._nodes import (
     _kind,
     _make_node,
     _Node,
+    _PlacedNode,
     _SupNode,
     _WorkerNode,
 )
+from ._placing import check_placements
 from ._records import ChildCounts, ChildInfo, ChildState
 from ._requests import Listener, PendingRequest
 from ._routing import stable_hash
@@ -242,17 +244,20 @@ class Tree(Core):
         self._busy = get_ident()
         try:
             if to is None:
+                target = None
                 reached = self._deliver(event, args, None, None)
             else:
-                target = self._resolve(to, "signal")
+                target = self._resolve(to, "signal", True)
                 reached = self._deliver(event, args, target, None)
             # After delivery, which has refused an unhashable event.
             seen = self._seen
             seen.add(event)
             if len(seen) > SEEN_LIMIT:
                 seen.clear()
+            # Placed subtrees get it too; they count their own.
+            sent = self._placed and self._forward(event, args, target, to)
             if not reached:
-                if not (self._listeners and self._hear(event, args)):
+                if not (self._listeners and self._hear(event, args)) and not sent:
                     self._drop(event, args, to)
             elif self._listeners:
                 self._hear(event, args)
@@ -281,7 +286,11 @@ class Tree(Core):
         target = self._one_target(event, to, one, key, "signal")
         self._busy = get_ident()
         try:
-            outcome = self._route_one(event, args, target, key, None)
+            if type(target) is _PlacedNode:
+                sent = self._forward(event, args, target, to, True, key)
+                outcome = DELIVERED if sent else DROPPED
+            else:
+                outcome = self._route_one(event, args, target, key, None)
             seen = self._seen
             seen.add(event)
             if len(seen) > SEEN_LIMIT:
@@ -312,7 +321,7 @@ class Tree(Core):
             hash(event)
         except TypeError:
             raise TypeError(f"Tree.{name}(): the event must be hashable (got {event!r})") from None
-        target = None if to is None else self._resolve(to, name)
+        target = None if to is None else self._resolve(to, name, True)
         if key is not NO_KEY:
             stable_hash(key)  # a TypeError for a key of another type
             if type(target) is _WorkerNode:
@@ -674,6 +683,7 @@ class Tree(Core):
                     f"(got {spec!r})"
                 )
             check_significant_allowed(sup.spec, spec, "start_child")  # type: ignore[arg-type]
+            check_placements([spec], self._driver, sup.path)
             old = sup.by_id.get(spec.id)
             if old is not None:
                 if old.state is _RUNNING:
@@ -1094,6 +1104,18 @@ class Tree(Core):
             self._busy = 0
         self._raise_if_gave_up()
 
+    # ---- The driver's entries for placed subtrees (see _placing) ----
+
+    def _placed_input(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
+        """A batch from the far end of ``node``'s incarnation ``seq``."""
+        with self._mutation("placed_input"):
+            self._take(node, seq, batch)
+
+    def _placed_lost(self, node: _PlacedNode, seq: int, why: str) -> None:
+        """The far end of ``node``'s incarnation ``seq`` went away unasked."""
+        with self._mutation("placed_lost"):
+            self._lost(node, seq, why)
+
     def _enter(self, name: str) -> None:
         self._check_not_busy(name)
         if not self._alive:
@@ -1158,8 +1180,8 @@ class Tree(Core):
 
     # ---- Paths ----
 
-    def _resolve(self, path: str, call: str) -> _Node:
-        node, why = self._find(path)
+    def _resolve(self, path: str, call: str, routing: bool = False) -> _Node:
+        node, why = self._find(path, routing)
         if node is None:
             raise ChildNotFound(f"{call}: no child at {path!r}: {why}")
         return node
@@ -1322,6 +1344,7 @@ def start(
             f"wrap a worker in Supervisor('root', [worker])"
         )
     check_root(spec)
+    check_placements(spec.children, driver, spec.id)
     if clock is not None:
         _check_clock(clock)
     if observer is not None and not callable(observer):

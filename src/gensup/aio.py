@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Hashable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -188,6 +188,36 @@ class AsyncTree:
         return self._tree
 
     # ---- The driver's own calls ----
+
+    async def deliver(self, event: Hashable, /, *args: object, to: str | None = None) -> int:
+        """`signal`, counting the workers reached in placed subtrees too.
+
+        Example:
+            >>> import anyio
+            >>> import gensup.aio
+            >>> from gensup import Supervisor, Worker, waitfor
+            >>> def idle():
+            ...     while True:
+            ...         yield waitfor("GO")
+            >>> async def main():
+            ...     spec = Supervisor("root", [Worker("a", idle), Worker("b", idle)])
+            ...     async with gensup.aio.start(spec) as tree:
+            ...         print(await tree.deliver("GO"))
+            >>> anyio.run(main)
+            2
+
+        `signal` counts the workers it reached in this process: a subtree
+        placed elsewhere (``placement=``) gets the event after `signal`
+        returns, and counts its own.  This waits for their counts and returns
+        the sum: the workers reached here, and in every placed subtree the
+        event was routed into (one level down: a subtree placed inside a
+        placed subtree is not counted).  A placed subtree that goes away
+        before it answers counts 0.  Without placed subtrees it is `signal`.
+
+        Raises:
+            What `signal` raises.
+        """
+        return await self._driver.deliver(self._tree, event, args, to)
 
     def signal_threadsafe(
         self, event: Hashable, /, *args: object, to: str | None = None
@@ -576,11 +606,14 @@ class _Running:
         observer: Observer | None,
         seed: int | str | bytes | None,
         max_deliveries: int,
+        make: Callable[..., Tree] = _start_tree,
     ) -> None:
         self._spec = spec
         self._observer = observer
         self._seed = seed
         self._max_deliveries = max_deliveries
+        # What starts the tree: gensup.start, or the far end of a placed subtree's.
+        self._make = make
         # Invariant: set from entering the block on; an instance runs one tree.
         self._driver: AioDriver | None = None
 
@@ -591,7 +624,7 @@ class _Running:
         await group.__aenter__()
         driver = self._driver = AioDriver(group)
         try:
-            tree = _start_tree(
+            tree = self._make(
                 self._spec,
                 clock=driver.clock,
                 observer=self._observer,
@@ -623,6 +656,10 @@ class _Running:
             driver.shutdown()
         except BaseException as error:  # a worker's finally raised Ctrl-C: raised below
             problem = error
+        # Placed subtrees end with the tree: wait for their processes, shielded
+        # from the cancellation that may be why the block is left.
+        with anyio.CancelScope(shield=True):
+            await driver.close_remotes()
         group.cancel_scope.cancel()
         absorbed = False
         if isinstance(exc, driver.cancelled):

@@ -1,0 +1,138 @@
+"""What crosses to and from a placed subtree: messages, reports and errors as bytes.
+
+Each message is a tuple pickled on its own, when it is made, so that what
+cannot cross (an argument that does not pickle) fails where it was sent, not
+later in a batch.  A batch is a list of such bytes.  Both ends run the same
+gensup, so the format needs no version.
+"""
+
+from __future__ import annotations
+
+import pickle
+import traceback
+from collections.abc import Hashable
+from typing import Any, Final
+
+import attrs
+
+from ._errors import RemoteError
+from ._spec import Supervisor
+from .reports import Dropped, GaveUp, Reason, Report, Started, Stopped
+
+# Parent to subtree.
+SIGNAL: Final = 0  # (SIGNAL, event, args, to, one, key, count id or 0)
+STOP: Final = 1  # (STOP,): stop the subtree and end
+# Subtree to parent.
+REPORT: Final = 2  # (REPORT, report with its exception made portable, incarnation)
+EMIT: Final = 3  # (EMIT, event, args, to, one, key)
+COUNT: Final = 4  # (COUNT, count id, workers reached)
+EXIT: Final = 5  # (EXIT, reason, portable exception or None): the subtree ended
+
+#: A pickled message.
+Message = bytes
+
+
+@attrs.frozen
+class Boot:
+    """What the far end needs to run a placed subtree."""
+
+    spec: Supervisor  # with placement None: at the far end it runs here
+    prefix: str  # the parent's path: the subtree's paths are prefix/spec.id/...
+    incarnation: int  # the placed supervisor's, in its parent
+    seed: int | str | bytes | None
+    max_deliveries: int
+
+
+def dump(message: tuple[Any, ...]) -> Message:
+    """Pickle one message (what does not pickle raises here)."""
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load(data: Message) -> tuple[Any, ...]:
+    message: tuple[Any, ...] = pickle.loads(data)  # noqa: S301: both ends are this gensup
+    return message
+
+
+def dump_boot(boot: Boot) -> bytes:
+    return pickle.dumps(boot, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_boot(data: bytes) -> Boot:
+    boot = pickle.loads(data)  # noqa: S301: both ends are this gensup
+    assert isinstance(boot, Boot)
+    return boot
+
+
+def portable(exc: BaseException | None, where: str) -> tuple[Any, ...] | None:
+    """An exception as it can cross: itself if it pickles, and its traceback's text."""
+    if exc is None:
+        return None
+    text = "".join(traceback.format_exception(exc))
+    try:
+        data: bytes | None = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # type: ignore[arg-type]  # some pickle but do not unpickle
+    except Exception:
+        data = None
+    return (data, f"{type(exc).__module__}.{type(exc).__qualname__}", str(exc), text, where)
+
+
+def restore(payload: tuple[Any, ...] | None) -> BaseException | None:
+    """The exception `portable` made crossable: the same class if it pickled,
+    else a `RemoteError`; either way with the far end's traceback as a note."""
+    if payload is None:
+        return None
+    data, name, message, text, where = payload
+    exc: BaseException
+    if data is not None:
+        try:
+            exc = pickle.loads(data)  # noqa: S301: both ends are this gensup
+        except Exception:
+            exc = RemoteError(f"{name}: {message}")
+    else:
+        exc = RemoteError(f"{name}: {message}")
+    exc.add_note(f"raised {where}; its traceback there:\n{text.rstrip()}")
+    return exc
+
+
+def dump_report(report: Report, incarnation: int | None, where: str) -> Message:
+    """A report of the far end, for its parent's observer and log."""
+    if type(report) is Stopped:
+        return dump(
+            (
+                REPORT,
+                Stopped,
+                report.path,
+                report.reason.value,
+                portable(report.exception, where),
+                incarnation,
+            )
+        )
+    if type(report) is Dropped:
+        try:
+            return dump((REPORT, Dropped, report.event, report.args, report.to, incarnation))
+        except Exception:
+            # It was dropped where it could not cross: say so in words.
+            return dump(
+                (REPORT, Dropped, repr(report.event), (repr(report.args),), report.to, incarnation)
+            )
+    return dump((REPORT, type(report), report.path, None, None, incarnation))  # type: ignore[union-attr]
+
+
+def load_report(message: tuple[Any, ...]) -> tuple[Report, int | None]:
+    _, cls, a, b, c, incarnation = message
+    report: Report
+    if cls is Stopped:
+        report = Stopped(a, Reason(b), restore(c))
+    elif cls is Dropped:
+        report = Dropped(a, b, c)
+    elif cls is GaveUp:
+        report = GaveUp(a)
+    else:
+        report = Started(a)
+    return report, incarnation
+
+
+def signal_message(
+    event: Hashable, args: tuple[Any, ...], to: str | None, one: bool, key: object, count: int
+) -> Message:
+    return dump((SIGNAL, event, args, to, one, key, count))
