@@ -9,6 +9,7 @@ into the other tests.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,49 @@ class TestSuite:
         done = run("run.py", "--quick", "--only", "emit-chain", "--compare", str(before))
         assert done.returncode == 0, done.stdout + done.stderr
         assert "REGRESSION" not in done.stdout
+
+
+class TestRayLink:
+    def test_runs_with_ray(self, tmp_path: Path) -> None:
+        """ray-link runs at its tiny size on a Ray of its own: both cases, both sides."""
+        pytest.importorskip("ray")
+        data = quick(tmp_path, "ray-link")
+        rows = data["rows"]
+        assert isinstance(rows, list)
+        assert [row["case"] for row in rows] == [
+            "batched, 1000 events per batch",
+            "unbatched, 1 event per batch (round trips)",
+        ]
+        for row in rows:
+            assert row["gensup"]["median"] > 0
+            assert row["floor"]["median"] > 0
+
+    def test_skipped_without_ray(self, tmp_path: Path) -> None:
+        """Where Ray cannot be imported, ray-link says it was skipped and the suite goes on."""
+        hide = tmp_path / "hide"
+        hide.mkdir()
+        # As if Ray were not installed: its import fails at once.
+        (hide / "sitecustomize.py").write_text("import sys\nsys.modules['ray'] = None\n")
+        out = tmp_path / "bench.json"
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(BENCHMARKS / "run.py"),
+                "--quick",
+                "--only",
+                "ray-link",
+                "--json",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(hide)},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "ray-link: skipped (Ray is not installed" in done.stdout
+        assert json.loads(out.read_text())["rows"] == []
 
 
 class TestTicksScript:

@@ -146,6 +146,14 @@ class TestActor:
             "ray actor (num_cpus=2, num_gpus=0.5, resources={'shard': 1}, memory=1024)"
         )
 
+    def test_repr_shows_what_differs_from_the_defaults(self) -> None:
+        """An Actor's repr, and so a spec's, shows only the fields that were given."""
+        assert repr(gensup.ray.Actor()) == "Actor()"
+        actor = gensup.ray.Actor(num_cpus=0, resources={"shard": 1})
+        assert repr(actor) == "Actor(num_cpus=0, resources={'shard': 1})"
+        spec = gensup.Supervisor("s", [], placement=actor)
+        assert repr(spec) == "Supervisor('s', placement=Actor(num_cpus=0, resources={'shard': 1}))"
+
     def test_ray_options(self) -> None:
         """The actor's .options() get the fields and the extra options, and keep gensup's own."""
         actor = gensup.ray.Actor(

@@ -72,6 +72,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
+from loguru import logger
 
 try:
     import ray
@@ -193,7 +194,7 @@ def _to_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
 # ---- The placement ----
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Actor:
     """Run a placed subtree inside a Ray actor: a ``placement=`` for `gensup.Supervisor`.
 
@@ -245,6 +246,15 @@ class Actor:
     options: Mapping[str, Any] | None = attrs.field(
         default=None, converter=_to_mapping, validator=_check_options
     )
+
+    def __repr__(self) -> str:
+        # Only what differs from the defaults, as a spec's repr does.
+        given = [
+            f"{field.name}={getattr(self, field.name)!r}"
+            for field in attrs.fields(Actor)
+            if getattr(self, field.name) != field.default
+        ]
+        return f"Actor({', '.join(given)})"
 
     def describe(self) -> str:
         """A short text for pictures and messages: the resources the actor asks for.
@@ -355,6 +365,9 @@ class _PlacedSubtree:
         self._runner.start()
 
     def _run(self, run: Callable[..., None], boot: bytes) -> None:
+        # The parent logs what the subtree reports: the actor's process only
+        # runs the subtree, so its own loguru sink would say it all twice.
+        logger.remove()
         try:
             run(boot, self._inbound.get, self._outbound.put)
         except BaseException as error:
