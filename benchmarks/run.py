@@ -29,6 +29,7 @@ from _aio import aio_signal, echo
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
 from _lifecycle import ending, memory, restarts, spec_and_start, startup
+from _placement import boundary, placed_cpu
 from _pools import backlog, one_of_n
 from _time import timers
 from loguru import logger
@@ -51,6 +52,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "echo": echo,
     "one-of-n": one_of_n,
     "backlog": backlog,
+    "placed-cpu": placed_cpu,
+    "boundary": boundary,
 }
 
 
