@@ -17,7 +17,9 @@ __all__ = [
     "InvalidCommand",
     "InvalidSpec",
     "InvalidSpecType",
+    "RecordError",
     "ReentrantCall",
+    "ReplayError",
     "ReplyNotReady",
     "RequestFailed",
     "StartFailed",
@@ -184,3 +186,32 @@ class ReplyNotReady(GensupError, RuntimeError):
 class RequestFailed(GensupError, RuntimeError):
     """A request can get no reply: no worker took it, or the worker that took
     it crashed or was stopped before replying (chained to its exception)."""
+
+
+class RecordError(GensupError, TypeError):
+    """A recorded tree was given something it cannot write down.
+
+    A tree started with ``gensup.start(spec, record=path)`` writes every input
+    as JSON (see `gensup.testing.replay`); a value it cannot write (and
+    rebuild the same) is refused by the call that was given it, before that
+    call changes anything.  The message names the call, the field and the
+    value.
+
+    Example:
+        >>> import gensup, os, tempfile
+        >>> from gensup import Supervisor
+        >>> path = os.path.join(tempfile.mkdtemp(), "run.jsonl")
+        >>> with gensup.start(Supervisor("root"), record=path) as tree:
+        ...     try:
+        ...         tree.signal("PING", object)
+        ...     except RecordError as error:
+        ...         print(error)
+        Tree.signal(): cannot record args[0] = <class 'object'>: a record holds None, bool, \
+int, float, str, bytes, and lists, tuples and dicts of them
+    """
+
+
+class ReplayError(GensupError, ValueError):
+    """A record cannot be replayed: it does not match the spec given, its
+    format is unknown, a line is malformed, or the replay went another way
+    than the recorded run (the message names the file and the line)."""
