@@ -361,7 +361,9 @@ class _Writer:
         self.closed = False
 
     def line(self, data: dict[str, object]) -> None:
-        text = json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+        # ASCII only: a str with a lone surrogate is written as an escape
+        # rather than failing to encode.
+        text = json.dumps(data, allow_nan=False)
         out = memoryview((text + "\n").encode("utf-8"))
         while out:
             out = out[os.write(self.fd, out) :]

@@ -109,6 +109,17 @@ def replay(
         dead_letters = header["dead_letters"]
     except (KeyError, ValueError) as error:
         raise ReplayError(f"{where}, line 1: malformed header: {error}") from None
+    for name, value, least in (
+        ("max_deliveries", max_deliveries, 1),
+        ("dead_letters", dead_letters, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ReplayError(
+                f"{where}, line 1: malformed header: {name!r} must be an int >= {least} "
+                f"(got {value!r})"
+            )
+    if seed is not None and not isinstance(seed, (int, str, bytes)):
+        raise ReplayError(f"{where}, line 1: malformed header: 'seed' {seed!r}")
     steps = _steps(where, lines)
     replaying = _ReplayClock(where)
     tree = Tree(
