@@ -614,3 +614,27 @@ class TestReplayOptions:
         ops = [line["op"] for line in lines(path) if "op" in line]
         assert "complete_call" in ops
         assert "fire_due" in ops
+
+    def test_record_survives_a_dead_program(self, tmp_path: Path) -> None:
+        """A program that dies without stopping its tree leaves a record that replays."""
+        import subprocess
+        import sys
+
+        path = tmp_path / "r.jsonl"
+        program = (
+            "import os, sys; sys.path.insert(0, sys.argv[1]); import gensup, test_record as t\n"
+            "tree = gensup.start(t.Supervisor('root', [t.Worker('f', t.brittle)]), "
+            "record=sys.argv[2])\n"
+            "tree.signal('JOB', 1); tree.signal('JOB', 0)\n"
+            "os._exit(3)\n"
+        )
+        tests = str(Path(__file__).resolve().parent)
+        done = subprocess.run(
+            [sys.executable, "-c", program, tests, str(path)], capture_output=True, check=False
+        )
+        assert done.returncode == 3
+        seen = Recorder()
+        tree = replay(Supervisor("root", [Worker("f", brittle)]), path, observer=seen)
+        assert tree.alive
+        assert seen.lines() == ["start root", "start root/f", "stop root/f crash", "start root/f"]
+        tree.stop()
