@@ -160,11 +160,11 @@ def crash_at(tree: Tree, path: str, nth_yield: int, exc: BaseException) -> None:
 
     Counting from now, not from the start of the incarnation: the tree does
     not count a worker's yields (that would cost every delivery), so the
-    yields it made before are unknown.  To pin a yield from the start of an
-    incarnation, call `crash_at` right after that incarnation started (after
-    `crash`, `finish` or the restart that `signal` caused), when the worker
-    has made exactly one yield, its first wait: ``nth_yield`` 1 is then its
-    second yield.  Calls stack: each counts on its own.
+    yields it made before are unknown.  To count from the start of an
+    incarnation, call `crash_at` right after it started (after `crash`,
+    `finish` or the restart that a `signal` caused): the worker then waits at
+    its first wait, and ``nth_yield`` 1 is the yield that follows it.  Calls
+    stack: each counts on its own.
 
     The worker's generator is wrapped for this incarnation only: once
     ``exc`` is thrown, or when the incarnation ends, the wrapper is gone, and
