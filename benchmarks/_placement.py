@@ -36,7 +36,7 @@ import gensup.aio
 from gensup import Process, Supervisor, Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _placed import burn, counter, cruncher, echo  # noqa: E402  (importable by name in the subtree)
+from _placed import burn, counter, cruncher, echo
 
 #: The arithmetic per event, in seconds.
 WORK = 50e-6

@@ -7,7 +7,7 @@ put it, and the driver (`gensup.aio`) carries messages both ways:
 
 * down: every event routed at or above the placed node (`_forward`), and a
   stop when the node is stopped (`_unplace`);
-* up, through `Tree.placed_input` (`_take`): the subtree's reports, its
+* up, through `Tree._placed_input` (`_take_batch`): the subtree's reports, its
   emits that leave it (routed here as if emitted here), the counts an
   awaited delivery asked for, and its end (a give-up, a failed start), or
   the loss of its process (`_lost`), which the parent handles as the crash
@@ -211,7 +211,7 @@ class Placing:
 
     # ---- Up: what a placed subtree sends back ----
 
-    def _take(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
+    def _take_batch(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
         """Handle a batch from the incarnation ``seq`` of ``node``'s subtree.
 
         Its reports are passed on in any case (a subtree being stopped still

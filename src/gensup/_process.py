@@ -144,7 +144,7 @@ class _ProcessLink:
             with self.lock:
                 if self.closed:
                     return
-            self.received(pickle.loads(data))  # noqa: S301  (our own child)
+            self.received(pickle.loads(data))
         with self.lock:
             if self.closed:
                 return
@@ -179,7 +179,7 @@ def _main(conn: multiprocessing.connection.Connection, boot: bytes) -> None:
 
     def recv() -> list[Any] | None:
         try:
-            batch: list[Any] = pickle.loads(conn.recv_bytes())  # noqa: S301  (our parent)
+            batch: list[Any] = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return None
         return batch

@@ -168,13 +168,13 @@ async def _serve(
     reason = "shutdown"
     error: BaseException | None = None
 
-    def make(spec: object, **options: Any) -> Tree:
-        tree = _PlacedTree(boot, out, **options)
+    def make(spec: object, *, record: object = None, **options: Any) -> Tree:
+        tree = _PlacedTree(boot, out, **options)  # a placed subtree records nothing
         tree._start()
         return tree
 
     try:
-        async with _Running(boot.spec, None, boot.seed, boot.max_deliveries, make) as atree:
+        async with _Running(boot.spec, None, boot.seed, boot.max_deliveries, make=make) as atree:
             tree = atree.tree
             assert isinstance(tree, _PlacedTree)
             inbox = _Inbox(tree, out)

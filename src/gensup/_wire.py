@@ -72,7 +72,7 @@ def dump_boot(boot: Boot) -> bytes:
 
 
 def load_boot(data: bytes) -> Boot:
-    boot = pickle.loads(data)  # noqa: S301  (both ends are this gensup)
+    boot = pickle.loads(data)
     assert isinstance(boot, Boot)
     return boot
 
@@ -99,7 +99,7 @@ def restore(payload: tuple[Any, ...] | None) -> BaseException | None:
     exc: BaseException
     if data is not None:
         try:
-            exc = pickle.loads(data)  # noqa: S301  (both ends are this gensup)
+            exc = pickle.loads(data)
         except Exception:
             exc = RemoteError(f"{name}: {message}")
     else:
