@@ -29,6 +29,7 @@ from _aio import aio_signal, echo
 from _delivery import bystanders, emit_chain, ticks_deep, ticks_flat
 from _harness import Report, compare, load, print_header, print_rows, print_targets, save
 from _lifecycle import ending, memory, restarts, spec_and_start, startup
+from _placement import boundary, placed_cpu
 from _pools import backlog, one_of_n
 from _ray_link import ray_link
 from _time import timers
@@ -52,6 +53,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "echo": echo,
     "one-of-n": one_of_n,
     "backlog": backlog,
+    "placed-cpu": placed_cpu,
+    "boundary": boundary,
     # Skipped, saying so, where Ray is not installed.
     "ray-link": ray_link,
 }

@@ -63,7 +63,7 @@ class _Remote:
         self.seq = node.seq
         self.link: Link | None = None
         # Messages for it not sent yet, in order.
-        self.outbox: list[bytes] = []
+        self.outbox: list[Any] = []
         # The awaited deliveries it owes a count, in the order they were sent.
         self.owed: list[_Count] = []
         # Set (from any thread) once its far end has ended, or is lost.
@@ -114,14 +114,14 @@ class PlacingDriver:
         remote = self.remotes.pop(node, None)
         if remote is None:
             return
-        remote.outbox.append(_wire.dump((_wire.STOP,)))
+        remote.outbox.append((_wire.STOP,))
         self._send(remote)
         for count in remote.owed:
             count.add(0)
         remote.owed.clear()
         self.group.start_soon(self._close, remote, name=f"gensup close {node.path}")
 
-    def forward(self, node: _PlacedNode, message: bytes, count: int) -> None:
+    def forward(self, node: _PlacedNode, message: tuple[Any, ...], count: int) -> None:
         remote = self.remotes[node]
         remote.outbox.append(message)
         if count:
@@ -146,13 +146,13 @@ class PlacingDriver:
 
     # ---- Receiving: from the links' threads, to the timer task ----
 
-    def _arrive(self, remote: _Remote, batch: list[bytes] | str) -> None:
+    def _arrive(self, remote: _Remote, batch: list[Any] | str) -> None:
         """From a link's thread: a batch, or why the far end went away."""
         if isinstance(batch, str):
             remote.ended.set()
             item: list[tuple[Any, ...]] | str = batch
         else:
-            item = [_wire.load(data) for data in batch]
+            item = batch
             if item and item[-1][0] == _wire.EXIT:
                 remote.ended.set()
         with self.lock:

@@ -591,17 +591,18 @@ class Core(Dispatch, Timing, Placing):
                     target, _why = self._find(to, True)
                     if target is None:
                         if self._upstream is not None:
-                            self._upstream(event, args, to, False, NO_KEY)
+                            self._upstream(event, args, to, False, NO_KEY, 0)
                         elif not (self._listeners and self._hear(event, args)):
                             self._drop(event, args, to)
                         continue
-                elif self._upstream is not None:
-                    # A placed subtree's broadcast: its parent's tree routes
-                    # it, back into this subtree too.
-                    self._upstream(event, args, None, False, NO_KEY)
-                    continue
-                sent = self._placed and self._forward_emit(event, args, target, to)
-                if not self._deliver(event, args, target, stamp):
+                sent = self._placed and self._forward_emit(event, args, target, to, _by)
+                reached = self._deliver(event, args, target, stamp)
+                if to is None and self._upstream is not None:
+                    # A placed subtree's broadcast, delivered here: its
+                    # parent's tree routes it everywhere else, and says
+                    # whether it was dropped.
+                    self._upstream(event, args, None, False, NO_KEY, reached)
+                elif not reached:
                     if not (self._listeners and self._hear(event, args)) and not sent:
                         self._drop(event, args, to)
                 elif self._listeners:
@@ -653,10 +654,10 @@ class Core(Dispatch, Timing, Placing):
         if to is not None:
             target, _why = self._find(to, True)
         if self._upstream is not None and (to is None or target is None):
-            self._upstream(event, args, to, True, key)
+            self._upstream(event, args, to, True, key, 0)
             return
         if type(target) is _PlacedNode:
-            sent = self._forward_emit(event, args, target, to, True, key)
+            sent = self._forward_emit(event, args, target, to, None, True, key)
         else:
             sent = (to is None or target is not None) and self._route_one(
                 event, args, target, key, stamp

@@ -119,7 +119,7 @@ class Dispatch:
                 type(chosen) is _PlacedNode
                 and chosen.state is _RUNNING
                 # Its subtree, where it runs, takes it as one of N.
-                and self._forward_emit(event, args, chosen, chosen.path, True)  # type: ignore[attr-defined]
+                and self._forward_emit(event, args, chosen, chosen.path, None, True)  # type: ignore[attr-defined]
             ):
                 return DELIVERED
             if waiters:

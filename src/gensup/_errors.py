@@ -18,8 +18,10 @@ __all__ = [
     "InvalidSpec",
     "InvalidSpecType",
     "PlacementLost",
+    "RecordError",
     "ReentrantCall",
     "RemoteError",
+    "ReplayError",
     "ReplyNotReady",
     "RequestFailed",
     "StartFailed",
@@ -201,3 +203,32 @@ class RemoteError(GensupError, RuntimeError):
     """An exception of a placed subtree that could not cross to its parent as
     itself (it does not pickle): its type's name and message, with the far
     end's traceback in its notes."""
+
+
+class RecordError(GensupError, TypeError):
+    """A recorded tree was given something it cannot write down.
+
+    A tree started with ``gensup.start(spec, record=path)`` writes every input
+    as JSON (see `gensup.testing.replay`); a value it cannot write (and
+    rebuild the same) is refused by the call that was given it, before that
+    call changes anything.  The message names the call, the field and the
+    value.
+
+    Example:
+        >>> import gensup, os, tempfile
+        >>> from gensup import Supervisor
+        >>> path = os.path.join(tempfile.mkdtemp(), "run.jsonl")
+        >>> with gensup.start(Supervisor("root"), record=path) as tree:
+        ...     try:
+        ...         tree.signal("PING", object)
+        ...     except RecordError as error:
+        ...         print(error)
+        Tree.signal(): cannot record args[0] = <class 'object'>: a record holds None, bool, \
+int, float, str, bytes, and lists, tuples and dicts of them
+    """
+
+
+class ReplayError(GensupError, ValueError):
+    """A record cannot be replayed: it does not match the spec given, its
+    format is unknown, a line is malformed, or the replay went another way
+    than the recorded run (the message names the file and the line)."""

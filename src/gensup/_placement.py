@@ -7,14 +7,16 @@ keeps a stand-in node for it and supervises that like any child supervisor;
 the async driver carries messages both ways through a `Link`, one per
 incarnation of the subtree.
 
-A placement only moves bytes.  What the bytes say, and the running of the
-subtree at the far end (`serve`, in ``_remote``), are gensup's own.
+A placement only moves batches: lists of messages, each a picklable tuple
+(the link pickles a batch whole, or has it pickled, as Ray does).  What the
+messages say, and the running of the subtree at the far end (`serve`, in
+``_remote``), are gensup's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["Link", "Placement"]
 
@@ -27,7 +29,7 @@ class Link(Protocol):
     thread.
     """
 
-    def send(self, batch: list[bytes]) -> None:
+    def send(self, batch: list[Any]) -> None:
         """Send ``batch`` to the subtree, after every batch sent before.
 
         May be called before the far end is up (the link holds the batch
@@ -60,14 +62,14 @@ class Placement(Protocol):
     def open(
         self,
         boot: bytes,
-        received: Callable[[list[bytes]], None],
+        received: Callable[[list[Any]], None],
         ended: Callable[[str], None],
     ) -> Link:
         """Start one incarnation of the subtree at the far end; return its link.
 
         At the far end, call ``gensup._remote.serve(boot, recv, send)``:
         ``recv()`` blocks until the next batch the parent sent (a list of
-        bytes, in order) and returns None once the parent is gone; ``send``
+        messages, in order) and returns None once the parent is gone; ``send``
         carries a batch back.  ``serve`` returns when the subtree has
         stopped and its last batch was sent.
 

@@ -7,7 +7,7 @@ put it, and the driver (`gensup.aio`) carries messages both ways:
 
 * down: every event routed at or above the placed node (`_forward`), and a
   stop when the node is stopped (`_unplace`);
-* up, through `Tree.placed_input` (`_take`): the subtree's reports, its
+* up, through `Tree._placed_input` (`_take_batch`): the subtree's reports, its
   emits that leave it (routed here as if emitted here), the counts an
   awaited delivery asked for, and its end (a give-up, a failed start), or
   the loss of its process (`_lost`), which the parent handles as the crash
@@ -49,14 +49,28 @@ class PlacingDriver(Protocol):
     def unplace(self, node: _PlacedNode) -> None:
         """Stop this incarnation of ``node``'s subtree (its seq names it)."""
 
-    def forward(self, node: _PlacedNode, message: bytes, count: int) -> None:
+    def forward(self, node: _PlacedNode, message: tuple[Any, ...], count: int) -> None:
         """Send ``message`` to this incarnation of ``node``'s subtree, after
         the earlier ones; ``count``, if not 0, is the id of an awaited delivery
         that waits for the subtree's reply."""
 
 
-#: (event, args, to, one, key): an emit that leaves a placed subtree.
-Upstream = Callable[[Hashable, tuple[Any, ...], "str | None", bool, object], None]
+#: (event, args, to, one, key, workers it reached in the subtree): an emit
+#: that leaves a placed subtree.
+Upstream = Callable[[Hashable, tuple[Any, ...], "str | None", bool, object, int], None]
+
+
+@attrs.frozen
+class Origin:
+    """Who emitted an event that a placed subtree sent up: the placed node
+    (compared as it), and how many workers there it reached already."""
+
+    node: _PlacedNode
+    reached: int = attrs.field(eq=False)
+
+    @property
+    def path(self) -> str:
+        return self.node.path
 
 
 class Placing:
@@ -122,20 +136,23 @@ class Placing:
         to: str | None,
         one: bool = False,
         key: object = NO_KEY,
+        skip: _PlacedNode | None = None,
     ) -> bool:
         """Send the event to the placed subtrees under ``target``; whether any.
 
         ``target`` is what ``to`` resolved to (None: the whole tree): a
         placed node at or above it takes the event with ``to`` as it is, and
-        routes it there.
+        routes it there.  ``skip``: the subtree it came from, which has it.
         """
         if target is None or target is self._root:
-            chosen = list(self._placed)
+            chosen = [node for node in self._placed if node is not skip]
         elif type(target) is _PlacedNode:
-            chosen = [target] if target in self._placed else []
+            chosen = [target] if target in self._placed and target is not skip else []
         elif type(target) is _SupNode:
             prefix = target.path + "/"
-            chosen = [node for node in self._placed if node.path.startswith(prefix)]
+            chosen = [
+                node for node in self._placed if node.path.startswith(prefix) and node is not skip
+            ]
         else:
             return False
         if not chosen:
@@ -162,13 +179,22 @@ class Placing:
         args: tuple[Any, ...],
         target: _Node | None,
         to: str | None,
+        by: object = None,
         one: bool = False,
         key: object = NO_KEY,
     ) -> bool:
-        """`_forward` for an emit: what cannot cross is logged, and dropped
-        there (the emitter has moved on; nobody can be raised to)."""
+        """`_forward` for an emit: whether it reached, or will reach, anybody.
+
+        ``by`` is the emitter: an `Origin` for an emit that came up from a
+        placed subtree, which is not sent back there.  What cannot cross is
+        logged, and dropped there (the emitter has moved on; nobody can be
+        raised to).
+        """
+        origin = by if by.__class__ is Origin else None
         try:
-            return self._forward(event, args, target, to, one, key)
+            sent = self._forward(
+                event, args, target, to, one, key, None if origin is None else origin.node
+            )
         except TypeError as exc:
             self._refused = None
             logger.opt(exception=exc).error(
@@ -180,11 +206,12 @@ class Placing:
                 reason=None,
                 report=None,
             )
-            return False
+            sent = False
+        return sent or (origin is not None and origin.reached > 0)
 
     # ---- Up: what a placed subtree sends back ----
 
-    def _take(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
+    def _take_batch(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
         """Handle a batch from the incarnation ``seq`` of ``node``'s subtree.
 
         Its reports are passed on in any case (a subtree being stopped still
@@ -198,14 +225,15 @@ class Placing:
                 report, incarnation = _wire.load_report(message)
                 self._report(report, incarnation)
             elif kind == _wire.EMIT:
-                _, event, args, to, one, key = message
+                _, event, args, to, one, key, reached = message
                 if not current:
                     continue
                 self._seq += 1
+                origin = Origin(node, reached)
                 if one or key is not NO_KEY:
-                    self._queue.append((_ONE, event, args, to, self._seq, node, key))
+                    self._queue.append((_ONE, event, args, to, self._seq, origin, key))
                 else:
-                    self._queue.append((_DELIVER, event, args, to, self._seq, node))
+                    self._queue.append((_DELIVER, event, args, to, self._seq, origin))
             elif kind == _wire.EXIT and current:
                 _, reason, payload = message
                 self._placed_ended(node, Reason(reason), _wire.restore(payload))

@@ -16,6 +16,7 @@ import queue
 import signal
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -48,7 +49,7 @@ class Process:
     def open(
         self,
         boot: bytes,
-        received: Callable[[list[bytes]], None],
+        received: Callable[[list[Any]], None],
         ended: Callable[[str], None],
     ) -> _ProcessLink:
         """Start a process running the subtree; return its link at once."""
@@ -61,7 +62,7 @@ class _ProcessLink:
     def __init__(
         self,
         boot: bytes,
-        received: Callable[[list[bytes]], None],
+        received: Callable[[list[Any]], None],
         ended: Callable[[str], None],
     ) -> None:
         context = multiprocessing.get_context("spawn")
@@ -73,7 +74,7 @@ class _ProcessLink:
         self.received = received
         self.ended = ended
         # Batches for the writer thread; None: write no more.
-        self.outbox: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[list[Any] | None] = queue.SimpleQueue()
         # Guards `closed` and the process's start and kill.
         self.lock = threading.Lock()
         self.closed = False
@@ -84,7 +85,7 @@ class _ProcessLink:
 
     # ---- The link (called in the event loop's thread) ----
 
-    def send(self, batch: list[bytes]) -> None:
+    def send(self, batch: list[Any]) -> None:
         self.outbox.put(batch)
 
     def close(self) -> None:
@@ -143,7 +144,7 @@ class _ProcessLink:
             with self.lock:
                 if self.closed:
                     return
-            self.received(pickle.loads(data))  # noqa: S301: our own child
+            self.received(pickle.loads(data))
         with self.lock:
             if self.closed:
                 return
@@ -176,14 +177,14 @@ def _main(conn: multiprocessing.connection.Connection, boot: bytes) -> None:
     logger.remove()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    def recv() -> list[bytes] | None:
+    def recv() -> list[Any] | None:
         try:
-            batch: list[bytes] = pickle.loads(conn.recv_bytes())  # noqa: S301: our parent
+            batch: list[Any] = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return None
         return batch
 
-    def send(batch: list[bytes]) -> None:
+    def send(batch: list[Any]) -> None:
         conn.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
 
     serve(boot, recv, send)

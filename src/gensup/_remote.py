@@ -39,8 +39,8 @@ __all__ = ["serve"]
 
 def serve(
     boot: bytes,
-    recv: Callable[[], list[bytes] | None],
-    send: Callable[[list[bytes]], None],
+    recv: Callable[[], list[Any] | None],
+    send: Callable[[list[Any]], None],
 ) -> None:
     """Run the placed subtree that ``boot`` describes until it stops.
 
@@ -98,10 +98,16 @@ class _PlacedTree(Tree):
         return ""  # its parent's tree routes it
 
     def _up(
-        self, event: Hashable, args: tuple[Any, ...], to: str | None, one: bool, key: object
+        self,
+        event: Hashable,
+        args: tuple[Any, ...],
+        to: str | None,
+        one: bool,
+        key: object,
+        reached: int,
     ) -> None:
         try:
-            message = _wire.dump((_wire.EMIT, event, args, to, one, key))
+            message = _wire.dump((_wire.EMIT, event, args, to, one, key, reached))
         except Exception as exc:
             logger.opt(exception=exc).error(
                 "an emit of {!r} cannot leave the placed subtree {!r}: {}; dropped",
@@ -114,7 +120,7 @@ class _PlacedTree(Tree):
                 reason=None,
                 report=None,
             )
-            self._out.add(_wire.dump_report(Dropped(event, args, to), None, self._where))
+            self._out.add(_wire.report_message(Dropped(event, args, to), None, self._where))
             return
         self._out.add(message)
 
@@ -122,23 +128,23 @@ class _PlacedTree(Tree):
         # Logged and observed by the parent's tree, which has the sinks.
         if type(report) is not GaveUp and getattr(report, "path", None) == self._root.path:
             return  # the parent's tree reports its stand-in's start and stop
-        self._out.add(_wire.dump_report(report, incarnation, self._where))
+        self._out.add(_wire.report_message(report, incarnation, self._where))
 
     def _observe(self, report: Report) -> None:
         # A drop past the log's rate: the parent's observer still gets it.
-        self._out.add(_wire.dump_report(report, None, self._where))
+        self._out.add(_wire.report_message(report, None, self._where))
 
 
 class _Outbox:
     """Messages for the parent, sent in one batch per turn of the loop."""
 
-    def __init__(self, send: Callable[[list[bytes]], None]) -> None:
+    def __init__(self, send: Callable[[list[Any]], None]) -> None:
         self.send = send
-        self.items: list[bytes] = []
+        self.items: list[Any] = []
         self.due = False
         self.enter_loop = _threadsafe_entry()
 
-    def add(self, message: bytes) -> None:
+    def add(self, message: tuple[Any, ...]) -> None:
         self.items.append(message)
         if not self.due:
             self.due = True
@@ -153,8 +159,8 @@ class _Outbox:
 
 async def _serve(
     boot: _wire.Boot,
-    recv: Callable[[], list[bytes] | None],
-    send: Callable[[list[bytes]], None],
+    recv: Callable[[], list[Any] | None],
+    send: Callable[[list[Any]], None],
 ) -> None:
     from .aio import _Running  # aio imports this module's callers: imported late
 
@@ -162,13 +168,13 @@ async def _serve(
     reason = "shutdown"
     error: BaseException | None = None
 
-    def make(spec: object, **options: Any) -> Tree:
-        tree = _PlacedTree(boot, out, **options)
+    def make(spec: object, *, record: object = None, **options: Any) -> Tree:
+        tree = _PlacedTree(boot, out, **options)  # a placed subtree records nothing
         tree._start()
         return tree
 
     try:
-        async with _Running(boot.spec, None, boot.seed, boot.max_deliveries, make) as atree:
+        async with _Running(boot.spec, None, boot.seed, boot.max_deliveries, make=make) as atree:
             tree = atree.tree
             assert isinstance(tree, _PlacedTree)
             inbox = _Inbox(tree, out)
@@ -183,7 +189,7 @@ async def _serve(
     except SupervisorGaveUp:
         pass  # it gave up as it started
     out.flush()
-    send([_wire.dump((_wire.EXIT, reason, _wire.portable(error, f"in process {os.getpid()}")))])
+    send([(_wire.EXIT, reason, _wire.portable(error, f"in process {os.getpid()}"))])
 
 
 class _Inbox:
@@ -194,7 +200,7 @@ class _Inbox:
         self.out = out
         self.enter_loop = _threadsafe_entry()
 
-    def read(self, recv: Callable[[], list[bytes] | None]) -> None:
+    def read(self, recv: Callable[[], list[Any] | None]) -> None:
         while True:
             batch = recv()
             try:
@@ -204,13 +210,13 @@ class _Inbox:
             if batch is None:
                 return
 
-    def handle(self, batch: list[bytes] | None) -> None:
+    def handle(self, batch: list[Any] | None) -> None:
         tree = self.tree
         if batch is None:  # the parent is gone
             _quietly(tree.stop)
             return
         for data in batch:
-            message = _wire.load(data)
+            message = data
             if message[0] == _wire.STOP:
                 _quietly(tree.stop)
                 continue
@@ -239,7 +245,7 @@ class _Inbox:
                         report=None,
                     )
             if count:
-                self.out.add(_wire.dump((_wire.COUNT, count, reached)))
+                self.out.add((_wire.COUNT, count, reached))
 
 
 def _quietly(method: Callable[[], object]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import os
 import threading
 from collections.abc import Callable, Generator, Hashable, Iterator
 from threading import get_ident
@@ -1109,7 +1110,7 @@ class Tree(Core):
     def _placed_input(self, node: _PlacedNode, seq: int, batch: list[tuple[Any, ...]]) -> None:
         """A batch from the far end of ``node``'s incarnation ``seq``."""
         with self._mutation("placed_input"):
-            self._take(node, seq, batch)
+            self._take_batch(node, seq, batch)
 
     def _placed_lost(self, node: _PlacedNode, seq: int, why: str) -> None:
         """The far end of ``node``'s incarnation ``seq`` went away unasked."""
@@ -1289,6 +1290,7 @@ def start(
     driver: Driver | None = None,
     max_deliveries: int = MAX_DELIVERIES,
     dead_letters: int = DEAD_LETTERS,
+    record: str | os.PathLike[str] | None = None,
 ) -> Tree:
     """Start a supervision tree from its root spec and return it running.
 
@@ -1325,6 +1327,14 @@ def start(
         dead_letters: How many dropped events `Tree.dead_letters` keeps
             (1000 by default; 0 keeps none): past it, the oldest are let go,
             and counted (`TreeStatistics.dead_letters_lost`).
+        record: A file to write the tree's inputs to, as JSON lines (the
+            file is replaced), so that `gensup.testing.replay` can run it
+            again exactly: the calls that change the tree with their
+            arguments, and the clock readings it takes meanwhile.  Each line
+            is written as it comes, so the record survives a crash of the
+            program.  A call given a value that a record cannot hold raises
+            `RecordError` before it changes anything.  Without it (the
+            default), nothing is recorded and nothing is paid for it.
 
     Raises:
         InvalidSpec: ``spec`` is not a Supervisor spec, sets ``restart``,
@@ -1337,6 +1347,7 @@ def start(
         SupervisorGaveUp: the root gave up while handling what starting caused.
         TooManyDeliveries: what starting caused passed ``max_deliveries``
             (the tree is stopped, since nobody gets it).
+        RecordError: ``seed`` cannot be written to the record.
     """
     if not isinstance(spec, Supervisor):
         raise InvalidSpecType(
@@ -1368,15 +1379,33 @@ def start(
         raise InvalidSpecType(f"gensup.start: 'dead_letters' must be an int (got {dead_letters!r})")
     if dead_letters < 0:
         raise InvalidSpec(f"gensup.start: 'dead_letters' must be >= 0 (got {dead_letters!r})")
-    tree = Tree(
-        spec,
-        clock=clock,
-        observer=observer,
-        seed=seed,
-        driver=driver,
-        max_deliveries=max_deliveries,
-        dead_letters=dead_letters,
-    )
+    if record is None:
+        tree = Tree(
+            spec,
+            clock=clock,
+            observer=observer,
+            seed=seed,
+            driver=driver,
+            max_deliveries=max_deliveries,
+            dead_letters=dead_letters,
+        )
+    else:
+        if not isinstance(record, (str, os.PathLike)):
+            raise InvalidSpecType(
+                f"gensup.start: 'record' must be a path, a str or os.PathLike (got {record!r})"
+            )
+        from ._record import start_recording  # only a recording tree needs it
+
+        tree = start_recording(
+            spec,
+            record,
+            clock=clock,
+            observer=observer,
+            seed=seed,
+            driver=driver,
+            max_deliveries=max_deliveries,
+            dead_letters=dead_letters,
+        )
     if isinstance(clock, VirtualClock):
         clock._attach(tree)
     tree._start()

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable
 from types import TracebackType
 from typing import Any, Protocol
@@ -80,6 +81,7 @@ def start(
     observer: Observer | None = None,
     seed: int | str | bytes | None = None,
     max_deliveries: int = MAX_DELIVERIES,
+    record: str | os.PathLike[str] | None = None,
 ) -> contextlib.AbstractAsyncContextManager[AsyncTree]:
     """Run a tree inside the running event loop, for the duration of an ``async with`` block.
 
@@ -114,13 +116,17 @@ def start(
             `gensup.start`.  Where a driver task made the call (a timer, a
             completed call, a feed), `TooManyDeliveries` is logged at ERROR
             and the tree runs on.
+        record: A file to record the tree's inputs to, as for
+            `gensup.start`: the driver's timer firings, settled calls and
+            feeds' signals are inputs too, and `gensup.testing.replay` runs
+            them again without an event loop.
 
     Raises:
         StartFailed: a child failed to start (on entering the block).
         SupervisorGaveUp: the root gave up while starting, or later where no
             call could raise it (on leaving the block).
     """
-    return _Running(spec, observer, seed, max_deliveries)
+    return _Running(spec, observer, seed, max_deliveries, record)
 
 
 class _Signal(Protocol):
@@ -606,12 +612,14 @@ class _Running:
         observer: Observer | None,
         seed: int | str | bytes | None,
         max_deliveries: int,
+        record: str | os.PathLike[str] | None = None,
         make: Callable[..., Tree] = _start_tree,
     ) -> None:
         self._spec = spec
         self._observer = observer
         self._seed = seed
         self._max_deliveries = max_deliveries
+        self._record = record
         # What starts the tree: gensup.start, or the far end of a placed subtree's.
         self._make = make
         # Invariant: set from entering the block on; an instance runs one tree.
@@ -631,6 +639,7 @@ class _Running:
                 seed=self._seed,
                 driver=driver,
                 max_deliveries=self._max_deliveries,
+                record=self._record,
             )
         except BaseException:
             # Calls made while starting were cancelled with their workers.

@@ -14,9 +14,11 @@ Example:
     2
 
 The helpers drive a tree as its workers' own code and the outside world
-would: `crash` and `finish` end a worker, `complete` and `fail` settle its
-pending `gensup.call`, and ``clock.advance(seconds)`` moves a `VirtualClock`
-(firing the timers that fall due).  `Recorder` keeps the reports.
+would: `crash` and `finish` end a worker, `crash_at` makes it raise at a
+later yield, `complete` and `fail` settle its pending `gensup.call`, and
+``clock.advance(seconds)`` moves a `VirtualClock` (firing the timers that
+fall due).  `replay` runs a tree again from a record made with
+``gensup.start(spec, record=path)``.  `Recorder` keeps the reports.
 `check_supervision` runs random schedules of these against a spec and checks
 OTP's supervision invariants; it needs hypothesis (the ``testing`` extra),
 as `gensup.testing.strategies` does, but ``import gensup.testing`` does not.
@@ -31,7 +33,8 @@ import attrs
 from .._clock import VirtualClock
 from ..reports import Dropped, GaveUp, Reason, Report, Started, Stopped
 from ._check import check_supervision
-from ._drive import Advance, Crash, Finish, Signal, Step, complete, crash, fail, finish
+from ._drive import Advance, Crash, Finish, Signal, Step, complete, crash, crash_at, fail, finish
+from ._replay import replay
 
 __all__ = [
     "Advance",
@@ -44,8 +47,10 @@ __all__ = [
     "check_supervision",
     "complete",
     "crash",
+    "crash_at",
     "fail",
     "finish",
+    "replay",
 ]
 
 
