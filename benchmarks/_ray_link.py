@@ -10,10 +10,17 @@ ray-link
     floor is the same echo runner in a thread of this process, linked by two
     ``queue.Queue`` s and a reader thread: what is left when Ray is taken
     away.  Times are wall-clock (the work is in other processes).
+
+    Then the same through a whole tree, as ``boundary`` measures it for
+    ``gensup.Process``: an echo worker placed in a Ray actor answers each
+    PING with an emit, against the same worker in this process; a thousand
+    signals per turn of the loop (batched), or one signal waited for at a
+    time.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -22,6 +29,10 @@ from collections.abc import Callable
 from typing import Any
 
 from _harness import Report, Run, compare_rates, rate_row
+from _placed import echo as echo_worker
+from _placement import echo_spec, ping_batched, ping_one_by_one, sending
+
+from gensup import Supervisor, Worker
 
 Recv = Callable[[], "list[bytes] | None"]
 Send = Callable[[list[bytes]], None]
@@ -153,7 +164,7 @@ def ray_link(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
 
     # The actor imports its runner by name: this module, on the workers'
     # path as the driver's script directory.
-    gensup.ray._SERVE = "_ray_link:echo"
+    real_serve, gensup.ray._SERVE = gensup.ray._SERVE, "_ray_link:echo"
     start_ray()
     try:
         cases = {
@@ -185,7 +196,52 @@ def ray_link(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
                     note=note if first else "",
                 )
             )
+        gensup.ray._SERVE = real_serve
+        through_a_tree(report, quick=quick, reps=reps)
     finally:
         import ray
 
+        gensup.ray._SERVE = real_serve
         ray.shutdown()
+
+
+def ray_echo_spec() -> Supervisor:
+    """``boundary``'s echo subtree, placed in a Ray actor."""
+    import gensup.ray
+
+    placement = gensup.ray.Actor(num_cpus=1)
+    return Supervisor("root", [Supervisor("far", [Worker("e", echo_worker)], placement=placement)])
+
+
+def through_a_tree(report: Report, *, quick: bool, reps: int) -> None:
+    """An echo worker in a Ray actor, signalled through the tree, against it here."""
+    batched, single = (100, 20) if quick else (5000, 500)
+    result = compare_rates(
+        {
+            "floor": functools.partial(sending, echo_spec(False), "ECHOED", ping_batched, batched),
+            "batched": functools.partial(sending, ray_echo_spec(), "ECHOED", ping_batched, batched),
+            "single": functools.partial(
+                sending, ray_echo_spec(), "ECHOED", ping_one_by_one, single
+            ),
+        },
+        reps,
+        peak=False,
+    )
+    report.rows += [
+        rate_row(
+            "ray-link",
+            "tree: there and back, batched",
+            "events/s",
+            result["batched"],
+            result["floor"],
+            note="an echo worker placed in a Ray actor, signalled through the tree; floor = "
+            "the same worker in this process; a thousand signals per turn of the loop",
+        ),
+        rate_row(
+            "ray-link",
+            "tree: there and back, one at a time",
+            "round trips/s",
+            result["single"],
+            result["floor"],
+        ),
+    ]

@@ -104,7 +104,7 @@ class TestSuite:
 
 class TestRayLink:
     def test_runs_with_ray(self, tmp_path: Path) -> None:
-        """ray-link runs at its tiny size on a Ray of its own: both cases, both sides."""
+        """ray-link runs at its tiny size on a Ray of its own: every case, both sides."""
         pytest.importorskip("ray")
         data = quick(tmp_path, "ray-link")
         rows = data["rows"]
@@ -112,6 +112,8 @@ class TestRayLink:
         assert [row["case"] for row in rows] == [
             "batched, 1000 events per batch",
             "unbatched, 1 event per batch (round trips)",
+            "tree: there and back, batched",
+            "tree: there and back, one at a time",
         ]
         for row in rows:
             assert row["gensup"]["median"] > 0
