@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,6 +130,50 @@ class TestImport:
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
         )
         assert done.stdout.strip() == "False"
+
+
+class TestModule:
+    def test_public_names_have_docstrings(self) -> None:
+        """gensup.ray exports Actor alone; it and its public methods have docstrings."""
+        assert gensup.ray.__all__ == ["Actor"]
+        assert (gensup.ray.__doc__ or "").strip()
+        for name in ("Actor", "Actor.describe", "Actor.open"):
+            obj: Any = gensup.ray
+            for part in name.split("."):
+                obj = getattr(obj, part)
+            assert (obj.__doc__ or "").strip(), name
+
+    def test_starts_ray_if_it_is_not(self, tmp_path: Path) -> None:
+        """A link opened where Ray is not initialised starts a local Ray itself, and works."""
+        here = Path(__file__).resolve().parent
+        code = (
+            "import threading, ray, gensup.ray\n"
+            "gensup.ray._SERVE = 'ray_serve:echo'\n"
+            "came = threading.Event()\n"
+            "link = gensup.ray.Actor(num_cpus=0).open(b'up', lambda b: came.set(), print)\n"
+            "assert came.wait(120)\n"
+            "print('echoed', ray.is_initialized())\n"
+            "link.close()\n"
+            "assert link.wait_closed(30)\n"
+            "ray.shutdown()\n"
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")]),
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+            "RAY_USAGE_STATS_ENABLED": "0",
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+            cwd=tmp_path,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "echoed True"
 
 
 class TestActor:
@@ -391,6 +436,9 @@ class TestLink:
         assert why.startswith(f"Ray actor {link._actor._actor_id.hex()} died: ")
         assert f"(process {pid})" in why
         assert link.wait_closed(PATIENCE)
+        # Ray did not restart it (max_restarts=0): gensup's supervisors decide.
+        with pytest.raises(ray.exceptions.RayActorError):
+            ray.get(link._actor.pid.remote(), timeout=PATIENCE)
         link.send([b"after"])
         time.sleep(0.3)
         assert collected.ended == [why]
