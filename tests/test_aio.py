@@ -786,7 +786,9 @@ class TestDriverContract:
 
 
 async def slow_upper(key: str) -> str:
-    await anyio.sleep(0.005)
+    # "late" takes long enough that a loaded machine cannot reply before the
+    # caller's own 1 ms timeout is handled.
+    await anyio.sleep(0.2 if key == "late" else 0.005)
     return key.upper()
 
 

@@ -168,13 +168,10 @@ def _describe_exit(process: multiprocessing.process.BaseProcess) -> str:
 
 def _main(conn: multiprocessing.connection.Connection, boot: bytes) -> None:
     """The subtree's process: serve the subtree until it ends, or its parent does."""
-    from loguru import logger
-
     from ._remote import serve
 
-    # Its parent logs what it reports; Ctrl-C at a terminal reaches the whole
-    # process group, and it is the parent that stops the subtree.
-    logger.remove()
+    # Ctrl-C at a terminal reaches the whole process group, and it is the
+    # parent that stops the subtree.  (Its parent logs what it reports.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def recv() -> list[Any] | None:

@@ -221,7 +221,7 @@ class AsyncTree:
         before it answers counts 0.  Without placed subtrees it is `signal`.
 
         Raises:
-            What `signal` raises.
+            Exception: what `signal` raises (`signal` is what it calls).
         """
         return await self._driver.deliver(self._tree, event, args, to)
 

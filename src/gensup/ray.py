@@ -72,7 +72,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
-from loguru import logger
 
 try:
     import ray
@@ -365,9 +364,6 @@ class _PlacedSubtree:
         self._runner.start()
 
     def _run(self, run: Callable[..., None], boot: bytes) -> None:
-        # The parent logs what the subtree reports: the actor's process only
-        # runs the subtree, so its own loguru sink would say it all twice.
-        logger.remove()
         try:
             run(boot, self._inbound.get, self._outbound.put)
         except BaseException as error:
