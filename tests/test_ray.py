@@ -473,6 +473,19 @@ class TestLink:
             ray.get(link._actor.pid.remote(), timeout=PATIENCE)
         assert collected.ended == []
 
+    def test_a_batch_that_cannot_cross_ends_the_link(
+        self, monkeypatch: pytest.MonkeyPatch, closing: list[Any]
+    ) -> None:
+        """A batch Ray cannot serialise ends the link (once, saying why) instead of raising."""
+        link, collected = open_link(monkeypatch, "echo")
+        closing.append(link)
+        collected.wait_items(1)
+        link.send([(b"fine",), (threading.Lock(),)])
+        why = collected.wait_ended()
+        assert "a batch could not be sent" in why
+        assert link.wait_closed(PATIENCE)
+        assert collected.ended == [why]
+
     def test_runner_returns(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """When the runner returns, its last batches come, then ended() once; the actor goes."""
         link, collected = open_link(monkeypatch, "stop_on", boot=b"stop")

@@ -91,6 +91,9 @@ __all__ = ["Actor"]
 #: Tests point it at a stand-in.
 _SERVE = "gensup._remote:serve"
 
+# What crosses a link: a list of messages, each a picklable tuple (Ray pickles it).
+_Batch = list[Any]
+
 #: How long one ``pull`` waits in the actor for a batch before returning none.
 _PULL_WAIT: Final = 0.25
 
@@ -275,7 +278,7 @@ class Actor:
     def open(
         self,
         boot: bytes,
-        received: Callable[[list[bytes]], None],
+        received: Callable[[_Batch], None],
         ended: Callable[[str], None],
     ) -> Link:
         """Start one incarnation of the subtree in a new actor; return its link.
@@ -314,7 +317,7 @@ class Actor:
 class _Pulled:
     """What one ``pull`` returns: the batches ready, and whether the runner returned."""
 
-    batches: list[list[bytes]]
+    batches: list[_Batch]
     # Invariant: once True, no batch follows (the runner has returned).
     finished: bool = False
     # Invariant: empty unless the runner raised; then its exception, in one line.
@@ -339,7 +342,7 @@ def _resolve(target: str) -> Callable[..., None]:
     concurrency_groups={"push": 1, "pull": 1}, max_restarts=0, max_task_retries=0
 )
 class _PlacedSubtree:
-    """The actor a placed subtree runs in: one thread runs ``serve``, two groups carry bytes.
+    """The actor a placed subtree runs in: one thread runs ``serve``, two groups carry batches.
 
     ``push`` calls run one at a time (group "push"), and carry a sequence
     number besides: Ray does not promise that a threaded actor runs calls in
@@ -350,12 +353,12 @@ class _PlacedSubtree:
 
     def __init__(self, serve: str, boot: bytes) -> None:
         run = _resolve(serve)  # an import error here fails the actor's creation, visibly
-        self._inbound: queue.Queue[list[bytes] | None] = queue.Queue()
-        self._outbound: queue.Queue[list[bytes] | _Finished] = queue.Queue()
+        self._inbound: queue.Queue[_Batch | None] = queue.Queue()
+        self._outbound: queue.Queue[_Batch | _Finished] = queue.Queue()
         # Invariant: the sequence number of the next batch that recv may return.
         self._next = 0
         # Invariant: batches pushed before their turn, by sequence number (all > _next).
-        self._early: dict[int, list[bytes]] = {}
+        self._early: dict[int, _Batch] = {}
         # Invariant: set once the runner returned; pull then reports it.
         self._finished: _Finished | None = None
         self._runner = threading.Thread(
@@ -373,7 +376,7 @@ class _PlacedSubtree:
             self._outbound.put(_Finished(""))
 
     @ray.method(concurrency_group="push")
-    def push(self, number: int, batch: list[bytes]) -> None:
+    def push(self, number: int, batch: _Batch) -> None:
         """Hand ``batch`` (the parent's ``number``-th) to the runner, in order."""
         if number != self._next:
             self._early[number] = batch
@@ -395,7 +398,7 @@ class _PlacedSubtree:
             item = self._outbound.get(timeout=_PULL_WAIT)
         except queue.Empty:
             return _Pulled([])
-        batches: list[list[bytes]] = []
+        batches: list[_Batch] = []
         get = self._outbound.get_nowait
         while True:
             if isinstance(item, _Finished):
@@ -447,14 +450,14 @@ class _ActorLink:
     options: dict[str, Any]
     serve: str
     boot: bytes
-    received: Callable[[list[bytes]], None]
+    received: Callable[[_Batch], None]
     ended: Callable[[str], None]
     # Guards the fields below; re-entrant, so that a callback may call close().
     _lock: threading.RLock = attrs.field(factory=threading.RLock, init=False)
     # Invariant: None until the reader made the actor; its handle after.
     _actor: Any = attrs.field(default=None, init=False)
     # Invariant: the batches sent before the actor existed, in order; empty after.
-    _held: list[list[bytes]] = attrs.field(factory=list, init=False)
+    _held: list[_Batch] = attrs.field(factory=list, init=False)
     # Invariant: the sequence number of the next batch pushed.
     _pushed: int = attrs.field(default=0, init=False)
     # Invariant: True once close() was called: nothing is received or ended after.
@@ -472,7 +475,7 @@ class _ActorLink:
 
     # ---- Link ----
 
-    def send(self, batch: list[bytes]) -> None:
+    def send(self, batch: _Batch) -> None:
         """Push ``batch`` to the actor, after every batch sent before; never waits."""
         with self._lock:
             if self._closed:
@@ -537,9 +540,20 @@ class _ActorLink:
 
     # ---- The reader thread ----
 
-    def _push(self, batch: list[bytes]) -> None:
+    def _push(self, batch: _Batch) -> None:
         # Called with the lock held, so that numbers go out in order.
-        self._actor.push.remote(self._pushed, batch)
+        try:
+            self._actor.push.remote(self._pushed, batch)
+        except Exception as error:
+            # Ray could not serialise the batch (the driver checks what it
+            # sends, so this is not expected) or is gone: the far end would
+            # miss it, so this incarnation ends here.
+            self._end(
+                f"Ray actor {_actor_id(self._actor)}: a batch could not be sent: "
+                f"{type(error).__name__}: {error}"
+            )
+            _kill(self._actor)
+            return
         self._pushed += 1
 
     def _end(self, why: str) -> None:
