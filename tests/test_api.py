@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import enum
 import importlib
+import importlib.util
 import inspect
 import io
 import pathlib
@@ -93,6 +94,20 @@ PUBLIC = [
     "whoami",
 ]
 
+#: Public modules that need an optional dependency: not in gensup.__all__ (importing
+#: gensup never imports them), but public once imported, as ``gensup.ray``.
+OPTIONAL = {"ray": "ray"}
+
+
+def optional_modules() -> list[types.ModuleType]:
+    """The optional public modules whose dependency is installed here."""
+    found = []
+    for name, dependency in OPTIONAL.items():
+        if importlib.util.find_spec(dependency) is not None:
+            found.append(importlib.import_module(f"gensup.{name}"))
+    return found
+
+
 PUBLIC_MODULES = [
     gensup,
     *(
@@ -100,6 +115,7 @@ PUBLIC_MODULES = [
         for n in gensup.__all__
         if isinstance(getattr(gensup, n), types.ModuleType)
     ),
+    *optional_modules(),
 ]
 
 SRC = pathlib.Path(gensup.__file__).parent
@@ -108,7 +124,11 @@ SRC = pathlib.Path(gensup.__file__).parent
 def all_modules() -> list[types.ModuleType]:
     """gensup and every module in it, private ones included."""
     names = [info.name for info in pkgutil.walk_packages(gensup.__path__, "gensup.")]
-    return [gensup, *(importlib.import_module(name) for name in sorted(names))]
+    missing = {f"gensup.{name}" for name in OPTIONAL} - {m.__name__ for m in optional_modules()}
+    return [
+        gensup,
+        *(importlib.import_module(name) for name in sorted(names) if name not in missing),
+    ]
 
 
 def public_names() -> Iterator[tuple[str, object]]:
@@ -147,8 +167,10 @@ class TestAll:
             assert obj is not None, qualified
 
     def test_dir_shows_public_names_only(self) -> None:
-        """dir(gensup) lists no public-looking name that is not in __all__ (no `annotations`)."""
-        assert [name for name in dir(gensup) if not name.startswith("_")] == sorted(PUBLIC)
+        """dir(gensup) lists no public-looking name that is not in __all__ (no `annotations`),
+        but the optional modules once imported."""
+        public = [name for name in dir(gensup) if not name.startswith("_") and name not in OPTIONAL]
+        assert public == sorted(PUBLIC)
 
     def test_star_import(self) -> None:
         """from gensup import * gives exactly __all__."""

@@ -9,6 +9,7 @@ what the subtree does.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -174,6 +175,35 @@ class TestModule:
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.strip().splitlines()[-1] == "echoed True"
+
+
+class TestHowTo:
+    def test_example_runs_and_prints_what_the_page_says(self, tmp_path: Path) -> None:
+        """The how-to's shards.py and main.py, run as the page shows them, print its comment."""
+        page = (Path(__file__).resolve().parent.parent / "docs/how-to/ray.md").read_text()
+        blocks = re.findall(r"```python\n(# (\w+\.py)[^\n]*\n.*?)```", page, re.DOTALL)
+        files = {name: code for code, name in blocks}
+        assert set(files) == {"shards.py", "main.py"}
+        for name, code in files.items():
+            (tmp_path / name).write_text(code)
+        expected = re.search(r"print\(totals\)\s+# (.*)", files["main.py"])
+        assert expected is not None
+        env = {
+            **os.environ,
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+            "RAY_USAGE_STATS_ENABLED": "0",
+        }
+        done = subprocess.run(
+            [sys.executable, "main.py"],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+            cwd=tmp_path,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.strip() == expected[1]
 
 
 class TestActor:

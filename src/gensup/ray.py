@@ -283,7 +283,7 @@ class Actor:
     ) -> Link:
         """Start one incarnation of the subtree in a new actor; return its link.
 
-        Called by gensup's driver (see `gensup._placement.Placement.open`),
+        Called by gensup's driver (see `gensup.Placement.open`),
         not by users.  Returns at once: the actor is made (and Ray started,
         if it was not) in the link's own thread, and what is sent meanwhile
         is held until the actor exists.
