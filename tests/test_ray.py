@@ -362,6 +362,33 @@ class TestActor:
         assert isinstance(raised.value, builtin)
 
 
+class TestActorClass:
+    """The actor's own class, run here without Ray: its order and its end."""
+
+    @settings(max_examples=50, deadline=None)
+    @given(order=st.permutations(range(8)))
+    def test_pushes_out_of_order_reach_the_runner_in_order(self, order: list[int]) -> None:
+        """Batches pushed in any order reach the runner by their numbers, and come back so."""
+        actor = gensup.ray._PlacedSubtree.__ray_actor_class__("ray_serve:echo", b"boot")
+        for number in order:
+            actor.push(number, [number])
+        came: list[Any] = []
+        while len(came) < 9:
+            came += actor.pull().batches
+        assert came == [[b"boot"], *([n] for n in range(8))]
+        assert actor._early == {}
+
+    def test_pull_reports_the_end_once_and_after(self) -> None:
+        """Once the runner returned, pull says so with the last batches, and again after."""
+        actor = gensup.ray._PlacedSubtree.__ray_actor_class__("ray_serve:fail", b"boot")
+        pulled = actor.pull()
+        while not pulled.finished:
+            pulled = actor.pull()
+        again = actor.pull()
+        assert (again.batches, again.finished) == ([], True)
+        assert again.failure == "RuntimeError: the runner broke"
+
+
 class TestDied:
     def test_killed_worker(self) -> None:
         """A killed worker's long text is cut to why, the process and the detail."""
