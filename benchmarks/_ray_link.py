@@ -141,11 +141,9 @@ def ray_side(events: int, per_batch: int) -> Callable[[], tuple[Run, Callable[[]
 
 
 def start_ray() -> None:
-    """A local Ray like the tests': two CPUs, loopback only, quiet."""
+    """A local Ray like the tests': two CPUs, loopback only (see `ray_link`), quiet."""
     import ray
 
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     ray.init(
         num_cpus=2,
         include_dashboard=False,
@@ -156,6 +154,9 @@ def start_ray() -> None:
 
 def ray_link(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
     """Events per second through a Ray actor's link, against the same echo in a thread."""
+    # Ray reads these when it is imported: loopback only, no usage reports.
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         import gensup.ray
     except ImportError:

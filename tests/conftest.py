@@ -50,6 +50,13 @@ def anyio_backend(request: pytest.FixtureRequest) -> object:
     return request.param
 
 
+# The tests' local Ray stays on the loopback address: Ray reads this switch
+# (named for macOS and Windows, where that is its default) when it is
+# imported, so it is set here, before any test module imports it.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[None]:
     """A local Ray, started once for the session and only if a test asks for it.
@@ -59,10 +66,6 @@ def ray_cluster() -> Iterator[None]:
     workers' ``PYTHONPATH`` so that they can import ``ray_serve``.
     """
     ray = pytest.importorskip("ray")
-    # Ray takes the node's address from the loopback interface with this
-    # (it is named for macOS and Windows, where that is the default).
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     here = str(Path(__file__).resolve().parent)
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
     ray.init(
@@ -72,5 +75,6 @@ def ray_cluster() -> Iterator[None]:
         object_store_memory=80 * 2**20,
         runtime_env={"env_vars": {"PYTHONPATH": path}},
     )
+    assert ray.util.get_node_ip_address() == "127.0.0.1", "Ray was imported before conftest"
     yield
     ray.shutdown()
