@@ -245,23 +245,19 @@ class Tree(Core):
         self._busy = get_ident()
         try:
             if to is None:
-                target = None
                 reached = self._deliver(event, args, None, None)
             else:
-                target = self._resolve(to, "signal", True)
-                reached = self._deliver(event, args, target, None)
+                reached = self._deliver(event, args, self._resolve(to, "signal", True), None)
             # After delivery, which has refused an unhashable event.
             seen = self._seen
             seen.add(event)
             if len(seen) > SEEN_LIMIT:
                 seen.clear()
-            # Placed subtrees get it too; they count their own.
-            sent = self._placed and self._forward(event, args, target, to)
-            if not reached:
-                if not (self._listeners and self._hear(event, args)) and not sent:
-                    self._drop(event, args, to)
-            elif self._listeners:
-                self._hear(event, args)
+            if self._extras:
+                # Listeners, or placed subtrees (see _placing).
+                self._signal_extras(event, args, to, reached)
+            elif not reached:
+                self._drop(event, args, to)
             if self._queue or self._held:
                 self._drain()
         except BaseException as exc:
