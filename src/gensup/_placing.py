@@ -60,17 +60,25 @@ class PlacingDriver(Protocol):
 Upstream = Callable[[Hashable, tuple[Any, ...], "str | None", bool, object, int], None]
 
 
-@attrs.frozen
 class Origin:
     """Who emitted an event that a placed subtree sent up: the placed node
-    (compared as it), and how many workers there it reached already."""
+    (equal and hashed as it), and how many workers there it reached already."""
 
-    node: _PlacedNode
-    reached: int = attrs.field(eq=False)
+    __slots__ = ("node", "reached")
+
+    def __init__(self, node: _PlacedNode, reached: int) -> None:
+        self.node = node
+        self.reached = reached
 
     @property
     def path(self) -> str:
         return self.node.path
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Origin and other.node is self.node
+
+    def __hash__(self) -> int:
+        return hash(self.node)
 
 
 class Placing:
@@ -147,14 +155,16 @@ class Placing:
     # ---- Down: what is routed into a placed subtree ----
 
     def _signal_extras(
-        self, event: Hashable, args: tuple[Any, ...], to: str | None, reached: int
+        self,
+        event: Hashable,
+        args: tuple[Any, ...],
+        to: str | None,
+        reached: int,
+        target: _Node | None,
     ) -> None:
         """The end of `Tree.signal` once delivered here, where there are
         listeners or placed subtrees: they hear it or get it too."""
-        sent = False
-        if self._placed:
-            target = None if to is None else self._find(to, True)[0]
-            sent = self._forward(event, args, target, to)
+        sent = bool(self._placed) and self._forward(event, args, target, to)
         if not reached:
             if not (self._listeners and self._hear(event, args)) and not sent:
                 self._drop(event, args, to)

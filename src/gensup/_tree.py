@@ -247,7 +247,8 @@ class Tree(Core):
             if to is None:
                 reached = self._deliver(event, args, None, None)
             else:
-                reached = self._deliver(event, args, self._resolve(to, "signal", True), None)
+                target = self._resolve(to, "signal", True)
+                reached = self._deliver(event, args, target, None)
             # After delivery, which has refused an unhashable event.
             seen = self._seen
             seen.add(event)
@@ -255,7 +256,7 @@ class Tree(Core):
                 seen.clear()
             if self._extras:
                 # Listeners, or placed subtrees (see _placing).
-                self._signal_extras(event, args, to, reached)
+                self._signal_extras(event, args, to, reached, None if to is None else target)
             elif not reached:
                 self._drop(event, args, to)
             if self._queue or self._held:
