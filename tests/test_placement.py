@@ -322,3 +322,11 @@ async def test_cpu_work_runs_in_the_other_process() -> None:
         heard = Heard(tree, "DONE")
         await until(lambda: tree.signal("WORK", "probe") >= 0 and heard.of("DONE"))
         assert heard.of("DONE")[0][0] == "probe"
+
+
+def test_pictures_say_where_a_subtree_runs() -> None:
+    spec = Supervisor("root", [shard(Worker("e", echo))])
+    text = gensup.render.text(spec)
+    assert "└── shard [supervisor one_for_one, intensity 1/5s, in a process, permanent]" in text
+    assert "in a process" in gensup.render.mermaid(spec)
+    assert "placement=Process()" in gensup.render.svg(spec)

@@ -595,18 +595,11 @@ class Core(Dispatch, Timing, Placing):
                         elif not (self._listeners and self._hear(event, args)):
                             self._drop(event, args, to)
                         continue
-                sent = self._placed and self._forward_emit(event, args, target, to, _by)
-                reached = self._deliver(event, args, target, stamp)
-                if to is None and self._upstream is not None:
-                    # A placed subtree's broadcast, delivered here: its
-                    # parent's tree routes it everywhere else, and says
-                    # whether it was dropped.
-                    self._upstream(event, args, None, False, NO_KEY, reached)
-                elif not reached:
-                    if not (self._listeners and self._hear(event, args)) and not sent:
-                        self._drop(event, args, to)
-                elif self._listeners:
-                    self._hear(event, args)
+                if self._extras:
+                    # Listeners, placed subtrees, or this tree is one (see _placing).
+                    self._deliver_extras(event, args, target, to, stamp, _by)
+                elif not self._deliver(event, args, target, stamp):
+                    self._drop(event, args, to)
             elif kind == _EXIT:
                 _, node, seq, reason = item
                 if node.exit_pending and node.seq == seq:

@@ -65,6 +65,7 @@ class Dispatch:
         ) -> int: ...
         def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None: ...
         def _failed(self, exc: Exception) -> None: ...
+        def _update_extras(self) -> None: ...
         def _schedule(self, seconds: float, kind: str, a: object, b: object) -> Timer: ...
 
     def _init_dispatch(self) -> None:
@@ -213,6 +214,7 @@ class Dispatch:
     def _listen(self, event: Hashable, callback: Callable[[tuple[Any, ...]], object]) -> Listener:
         listener = Listener(event, callback, self._unlisten)
         self._listeners.setdefault(event, []).append(listener)
+        self._update_extras()
         return listener
 
     def _unlisten(self, listener: Listener) -> None:
@@ -221,6 +223,7 @@ class Dispatch:
             listeners.remove(listener)
             if not listeners:
                 del self._listeners[listener.event]
+                self._update_extras()
 
     def _hear(self, event: Hashable, args: tuple[Any, ...]) -> bool:
         """Call the listeners of ``event``; whether it has any."""
@@ -297,6 +300,7 @@ class Dispatch:
         self._requests.pop(reply, None)
         for listener in self._listeners.pop(reply, ()):
             listener.active = False
+        self._update_extras()
         for node, taken in list(self._handling.items()):
             if pending in taken:
                 taken.remove(pending)

@@ -60,17 +60,25 @@ class PlacingDriver(Protocol):
 Upstream = Callable[[Hashable, tuple[Any, ...], "str | None", bool, object, int], None]
 
 
-@attrs.frozen
 class Origin:
     """Who emitted an event that a placed subtree sent up: the placed node
-    (compared as it), and how many workers there it reached already."""
+    (equal and hashed as it), and how many workers there it reached already."""
 
-    node: _PlacedNode
-    reached: int = attrs.field(eq=False)
+    __slots__ = ("node", "reached")
+
+    def __init__(self, node: _PlacedNode, reached: int) -> None:
+        self.node = node
+        self.reached = reached
 
     @property
     def path(self) -> str:
         return self.node.path
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Origin and other.node is self.node
+
+    def __hash__(self) -> int:
+        return hash(self.node)
 
 
 class Placing:
@@ -85,8 +93,15 @@ class Placing:
         _max_deliveries: int
         _refused: BaseException | None
 
+        _listeners: dict[Hashable, list[Any]]
+
         def _report(self, report: Report, incarnation: int | None = None) -> None: ...
         def _drop(self, event: Hashable, args: tuple[Any, ...], to: str | None) -> None: ...
+        def _hear(self, event: Hashable, args: tuple[Any, ...]) -> bool: ...
+        def _find(self, path: str, routing: bool = False) -> tuple[_Node | None, str]: ...
+        def _deliver(
+            self, event: Hashable, args: tuple[Any, ...], target: _Node | None, stamp: int | None
+        ) -> int: ...
 
     def _init_placing(self) -> None:
         # Invariant: every running placed node, in the order they started.
@@ -97,6 +112,15 @@ class Placing:
         # In a placed subtree's own tree (see _remote): where its emits go
         # that leave it, to be routed by its parent's tree; else None.
         self._upstream: Upstream | None = None
+        # Invariant: whether there are listeners, placed subtrees, or an
+        # upstream (`_update_extras`): a signal or an emit then takes
+        # `_signal_extras` or `_deliver_extras`, and the hot path pays one
+        # test for all of them.
+        self._extras = False
+
+    def _update_extras(self) -> None:
+        """Keep `_extras` true where listeners, placed subtrees or an upstream are."""
+        self._extras = bool(self._listeners) or bool(self._placed) or self._upstream is not None
 
     def _place(self, node: _PlacedNode) -> None:
         """Start the subtree of ``node`` (already begun and running) where it is placed."""
@@ -111,11 +135,13 @@ class Placing:
             max_deliveries=self._max_deliveries,
         )
         self._placed[node] = None
+        self._extras = True
         self._placer().place(node, _wire.dump_boot(boot))
 
     def _unplace(self, node: _PlacedNode) -> None:
         """``node`` stopped here: its subtree stops there (if it still runs)."""
         if self._placed.pop(node, False) is None:
+            self._update_extras()
             self._placer().unplace(node)
 
     def _placer(self) -> PlacingDriver:
@@ -127,6 +153,48 @@ class Placing:
         return driver  # type: ignore[return-value]
 
     # ---- Down: what is routed into a placed subtree ----
+
+    def _signal_extras(
+        self,
+        event: Hashable,
+        args: tuple[Any, ...],
+        to: str | None,
+        reached: int,
+        target: _Node | None,
+    ) -> None:
+        """The end of `Tree.signal` once delivered here, where there are
+        listeners or placed subtrees: they hear it or get it too."""
+        sent = bool(self._placed) and self._forward(event, args, target, to)
+        if not reached:
+            if not (self._listeners and self._hear(event, args)) and not sent:
+                self._drop(event, args, to)
+        elif self._listeners:
+            self._hear(event, args)
+
+    def _deliver_extras(
+        self,
+        event: Hashable,
+        args: tuple[Any, ...],
+        target: _Node | None,
+        to: str | None,
+        stamp: int,
+        by: object,
+    ) -> None:
+        """A queued emit's delivery (`_drain`'s), where there are listeners or
+        placed subtrees, or this tree is one: here, to the placed subtrees it
+        is routed into, and, from a placed subtree, a broadcast to its
+        parent's tree too."""
+        sent = bool(self._placed) and self._forward_emit(event, args, target, to, by)
+        reached = self._deliver(event, args, target, stamp)
+        if to is None and self._upstream is not None:
+            # Its parent's tree routes it everywhere else, and says whether
+            # it was dropped.
+            self._upstream(event, args, None, False, NO_KEY, reached)
+        elif not reached:
+            if not (self._listeners and self._hear(event, args)) and not sent:
+                self._drop(event, args, to)
+        elif self._listeners:
+            self._hear(event, args)
 
     def _forward(
         self,
@@ -254,6 +322,7 @@ class Placing:
     def _placed_ended(self, node: _PlacedNode, reason: Reason, exc: BaseException | None) -> None:
         """A placed subtree ended on its own: as `_sup_exit`, once its end is known here."""
         if self._placed.pop(node, False) is None:
+            self._update_extras()
             self._placer().unplace(node)
         node.state = _STOPPED
         node.exit_pending = True

@@ -81,6 +81,7 @@ class _PlacedTree(Tree):
         self._cut = len(boot.prefix) + 1
         self._where = f"in process {os.getpid()}"
         self._upstream = self._up
+        self._update_extras()
 
     def covers(self, path: str) -> bool:
         """Whether ``path`` (of the parent's tree) is in this subtree."""

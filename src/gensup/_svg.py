@@ -146,6 +146,9 @@ def _lines(row: _Row, spec: ChildSpec) -> tuple[list[str], list[str]]:
         if spec.auto_shutdown is not AutoShutdown.NEVER:
             box.append(f"auto_shutdown {spec.auto_shutdown.value}")
             tip.append(box[-1])
+        if spec.placement is not None:
+            box.append(f"in a {spec.placement.describe()}")
+            tip.append(f"its subtree runs elsewhere: placement={spec.placement!r}")
     else:
         tip.append(row.kind.value)
     if row.restart is not None:

@@ -245,7 +245,6 @@ class Tree(Core):
         self._busy = get_ident()
         try:
             if to is None:
-                target = None
                 reached = self._deliver(event, args, None, None)
             else:
                 target = self._resolve(to, "signal", True)
@@ -255,13 +254,11 @@ class Tree(Core):
             seen.add(event)
             if len(seen) > SEEN_LIMIT:
                 seen.clear()
-            # Placed subtrees get it too; they count their own.
-            sent = self._placed and self._forward(event, args, target, to)
-            if not reached:
-                if not (self._listeners and self._hear(event, args)) and not sent:
-                    self._drop(event, args, to)
-            elif self._listeners:
-                self._hear(event, args)
+            if self._extras:
+                # Listeners, or placed subtrees (see _placing).
+                self._signal_extras(event, args, to, reached, None if to is None else target)
+            elif not reached:
+                self._drop(event, args, to)
             if self._queue or self._held:
                 self._drain()
         except BaseException as exc:

@@ -55,13 +55,18 @@ def dump(message: Message) -> Message:
 
 
 def _plain(value: object) -> bool:
-    """Whether ``value`` is plain data that surely pickles."""
+    """Whether ``value`` is plain data that surely pickles (written out: it
+    runs for every message sent)."""
     cls = value.__class__
     if cls in _PLAIN:
         return True
-    if cls is tuple:
-        return all(_plain(item) for item in value)  # type: ignore[attr-defined]
-    return False
+    if cls is not tuple:
+        return False
+    for item in value:  # type: ignore[attr-defined]
+        kind = item.__class__
+        if kind not in _PLAIN and not (kind is tuple and _plain(item)):
+            return False
+    return True
 
 
 _PLAIN: Final = frozenset({str, int, float, bool, bytes, type(None), _NoKey})

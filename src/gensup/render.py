@@ -67,6 +67,8 @@ def _sup_params(spec: Supervisor) -> str:
     params = f"{spec.strategy.value}, intensity {spec.intensity}/{spec.period}s"
     if spec.auto_shutdown is not AutoShutdown.NEVER:
         params += f", auto_shutdown {spec.auto_shutdown.value}"
+    if spec.placement is not None:
+        params += f", in a {spec.placement.describe()}"
     return params
 
 
