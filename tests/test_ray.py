@@ -30,6 +30,7 @@ import ray.exceptions
 
 import gensup
 import gensup.ray
+import gensup.render
 from gensup._placement import Link
 
 #: How long a test waits for what the actor does before it fails.
@@ -211,14 +212,14 @@ class TestActor:
         """An Actor asks for one CPU, no GPU and nothing else, and says so."""
         actor = gensup.ray.Actor()
         assert (actor.num_cpus, actor.num_gpus, actor.resources, actor.memory) == (1, 0, None, None)
-        assert actor.describe() == "ray actor (num_cpus=1)"
+        assert actor.describe() == "Ray actor (num_cpus=1)"
         assert isinstance(actor, gensup.ray.Actor)
 
     def test_describe_names_every_resource(self) -> None:
         """describe() lists the resources asked for, in the order of the fields."""
         actor = gensup.ray.Actor(num_cpus=2, num_gpus=0.5, resources={"shard": 1}, memory=1024)
         assert actor.describe() == (
-            "ray actor (num_cpus=2, num_gpus=0.5, resources={'shard': 1}, memory=1024)"
+            "Ray actor (num_cpus=2, num_gpus=0.5, resources={'shard': 1}, memory=1024)"
         )
 
     def test_repr_shows_what_differs_from_the_defaults(self) -> None:
@@ -228,6 +229,14 @@ class TestActor:
         assert repr(actor) == "Actor(num_cpus=0, resources={'shard': 1})"
         spec = gensup.Supervisor("s", [], placement=actor)
         assert repr(spec) == "Supervisor('s', placement=Actor(num_cpus=0, resources={'shard': 1}))"
+
+    def test_pictures_say_where_the_subtree_runs(self) -> None:
+        """A tree's picture names the Ray actor and what it asks for."""
+        placement = gensup.ray.Actor(num_cpus=0)
+        spec = gensup.Supervisor("root", [gensup.Supervisor("shard", [], placement=placement)])
+        assert "shard [supervisor one_for_one, intensity 1/5s, in a Ray actor (num_cpus=0)" in (
+            gensup.render.text(spec)
+        )
 
     def test_ray_options(self) -> None:
         """The actor's .options() get the fields and the extra options, and keep gensup's own."""

@@ -35,7 +35,7 @@ Example:
 
     >>> import gensup.ray
     >>> gensup.ray.Actor(num_cpus=2, resources={"shard": 1}).describe()
-    "ray actor (num_cpus=2, resources={'shard': 1})"
+    "Ray actor (num_cpus=2, resources={'shard': 1})"
 
 What Ray must be able to do, and what it is never asked to do:
 
@@ -203,9 +203,9 @@ class Actor:
     Example:
         >>> import gensup.ray
         >>> gensup.ray.Actor().describe()
-        'ray actor (num_cpus=1)'
+        'Ray actor (num_cpus=1)'
         >>> gensup.ray.Actor(num_cpus=0.5, num_gpus=1).describe()
-        'ray actor (num_cpus=0.5, num_gpus=1)'
+        'Ray actor (num_cpus=0.5, num_gpus=1)'
         >>> gensup.ray.Actor(num_cpus=-1)
         Traceback (most recent call last):
         ...
@@ -264,7 +264,7 @@ class Actor:
         Example:
             >>> import gensup.ray
             >>> gensup.ray.Actor(num_cpus=1, memory=2**30).describe()
-            'ray actor (num_cpus=1, memory=1073741824)'
+            'Ray actor (num_cpus=1, memory=1073741824)'
         """
         parts = [f"num_cpus={self.num_cpus}"]
         if self.num_gpus:
@@ -273,7 +273,7 @@ class Actor:
             parts.append(f"resources={dict(self.resources)!r}")
         if self.memory is not None:
             parts.append(f"memory={self.memory}")
-        return f"ray actor ({', '.join(parts)})"
+        return f"Ray actor ({', '.join(parts)})"
 
     def open(
         self,
