@@ -121,6 +121,18 @@ class TestImport:
         assert "pip install 'gensup[ray]'" in done.stdout
         assert "gensup imported" in done.stdout
 
+    def test_reached_as_an_attribute_of_gensup(self) -> None:
+        """As gensup.aio is: `import gensup` then `gensup.ray.Actor`, without Ray started."""
+        code = (
+            "import sys, gensup\n"
+            "print('gensup.ray' in sys.modules)\n"
+            "print(gensup.ray.Actor(num_cpus=2).describe())\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout.split("\n")[:2] == ["False", "Ray actor (num_cpus=2)"]
+
     def test_import_does_not_start_ray(self) -> None:
         """Importing gensup.ray, and making an Actor, leaves Ray uninitialised."""
         code = (

@@ -161,10 +161,11 @@ def __getattr__(name: str) -> object:
     # gensup.aio is imported when first asked for: a program without the async
     # driver does not import anyio, and pytest's anyio plugin can still load
     # first where a test process imports gensup.
-    if name == "aio":
+    # gensup.ray likewise, and it needs the optional extra gensup[ray].
+    if name in ("aio", "ray"):
         import importlib
 
-        return importlib.import_module(".aio", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
