@@ -143,7 +143,7 @@ def echo_spec(placed: bool) -> Supervisor:
 
 def placed_cpu(report: Report, *, quick: bool, reps: int, peak: bool) -> None:
     """Two CPU-bound subtrees in two processes against one process."""
-    for work, count in ((50e-6, 4000), (500e-6, 600)):
+    for work, count in ((50e-6, 20000), (500e-6, 3000)):
         n = calibrate(work)
         if quick:
             count = 50

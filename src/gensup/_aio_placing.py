@@ -2,7 +2,8 @@
 
 A mixin of `AioDriver`.  Each running incarnation of a placed subtree has a
 `_Remote`: its `Link` (from the spec's placement), the messages waiting to be
-sent to it (sent in one batch per turn of the loop), and the counts that
+sent to it (sent in one batch per turn of the loop, or of `_wire.BATCH`
+messages in a long turn), and the counts that
 awaited deliveries wait for.  What comes back is handed to the timer task,
 which makes the tree's calls (`Tree._placed_input`, `Tree._placed_lost`).
 
@@ -123,11 +124,15 @@ class PlacingDriver:
 
     def forward(self, node: _PlacedNode, message: tuple[Any, ...], count: int) -> None:
         remote = self.remotes[node]
-        remote.outbox.append(message)
+        outbox = remote.outbox
+        outbox.append(message)
         if count:
             owed = self.counts[count]
             owed.left += 1
             remote.owed.append(owed)
+        if len(outbox) >= _wire.BATCH:
+            self._send(remote)  # a long turn: the subtree starts on these now
+            return
         if not self.unsent:
             self.enter_loop(self._flush)
         self.unsent[remote] = None

@@ -212,10 +212,13 @@ class Placing:
         placed node at or above it takes the event with ``to`` as it is, and
         routes it there.  ``skip``: the subtree it came from, which has it.
         """
-        if target is None or target is self._root:
+        chosen: tuple[_PlacedNode, ...] | list[_PlacedNode]
+        if type(target) is _PlacedNode:
+            if target is skip or target not in self._placed:
+                return False
+            chosen = (target,)
+        elif target is None or target is self._root:
             chosen = [node for node in self._placed if node is not skip]
-        elif type(target) is _PlacedNode:
-            chosen = [target] if target in self._placed and target is not skip else []
         elif type(target) is _SupNode:
             prefix = target.path + "/"
             chosen = [
@@ -225,20 +228,23 @@ class Placing:
             return False
         if not chosen:
             return False
-        try:
-            message = _wire.signal_message(event, args, to, one, key, self._counting)
-        except Exception as exc:
-            error = TypeError(
-                f"the event {event!r} with args {args!r} cannot be sent to the placed "
-                f"subtree {chosen[0].path!r}: {type(exc).__name__}: {exc} (what is sent to "
-                f"another process must pickle)"
-            )
-            # Refused before it was sent anywhere else: the tree goes on.
-            self._refused = error
-            raise error from exc
-        placer = self._placer()
+        count = self._counting
+        message = (_wire.SIGNAL, event, args, to, one, key, count)
+        if not _wire.plain(message):
+            try:
+                _wire.dump(message)
+            except Exception as exc:
+                error = TypeError(
+                    f"the event {event!r} with args {args!r} cannot be sent to the placed "
+                    f"subtree {chosen[0].path!r}: {type(exc).__name__}: {exc} (what is sent to "
+                    f"another process must pickle)"
+                )
+                # Refused before it was sent anywhere else: the tree goes on.
+                self._refused = error
+                raise error from exc
+        forward = self._placer().forward
         for node in chosen:
-            placer.forward(node, message, self._counting)
+            forward(node, message, count)
         return True
 
     def _forward_emit(

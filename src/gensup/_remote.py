@@ -20,7 +20,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Final
 
 import anyio
 from loguru import logger
@@ -28,6 +28,7 @@ from loguru import logger
 from . import _wire
 from ._aio_driver import AioDriver, _threadsafe_entry
 from ._clock import Clock
+from ._commands import NO_KEY
 from ._core import Observer
 from ._errors import GensupError, StartFailed, SupervisorGaveUp
 from ._nodes import _Node
@@ -91,7 +92,8 @@ class _PlacedTree(Tree):
     def _find(self, path: str, routing: bool = False) -> tuple[_Node | None, str]:
         if isinstance(path, str) and self.covers(path):
             return super()._find(path[self._cut :], routing)
-        return None, f"{path!r} is not in the placed subtree {self._root.path!r}"
+        # (No f-string: an emit to the parent's tree comes here each time.)
+        return None, _OUTSIDE
 
     def _no_child(self, path: str) -> str:
         if self.covers(path):
@@ -136,8 +138,12 @@ class _PlacedTree(Tree):
         self._out.add(_wire.report_message(report, None, self._where))
 
 
+_OUTSIDE: Final = "it is not in this placed subtree (its parent's tree routes it)"
+
+
 class _Outbox:
-    """Messages for the parent, sent in one batch per turn of the loop."""
+    """Messages for the parent, sent in one batch per turn of the loop (or
+    of `_wire.BATCH` messages, in a long turn)."""
 
     def __init__(self, send: Callable[[list[Any]], None]) -> None:
         self.send = send
@@ -146,8 +152,12 @@ class _Outbox:
         self.enter_loop = _threadsafe_entry()
 
     def add(self, message: tuple[Any, ...]) -> None:
-        self.items.append(message)
-        if not self.due:
+        items = self.items
+        items.append(message)
+        if len(items) >= _wire.BATCH:
+            self.items = []
+            self.send(items)
+        elif not self.due:
             self.due = True
             self.enter_loop(self.flush)
 
@@ -216,14 +226,14 @@ class _Inbox:
         if batch is None:  # the parent is gone
             _quietly(tree.stop)
             return
-        for data in batch:
-            message = data
+        root = tree._root.path
+        for message in batch:
             if message[0] == _wire.STOP:
                 _quietly(tree.stop)
                 continue
             _, event, args, to, one, key, count = message
-            if to is not None and not tree.covers(to):
-                to = None  # sent to a supervisor above: all of this subtree
+            if to is not None and (to == root or not tree.covers(to)):
+                to = None  # to this subtree, or a supervisor above: all of it
             reached = 0
             if to is None and not one and not tree._waiting.get(event):
                 # A broadcast that nobody here waits for: its parent's tree
@@ -231,7 +241,12 @@ class _Inbox:
                 pass
             elif tree.alive:
                 try:
-                    reached = tree.signal(event, *args, to=to, one=one, key=key)
+                    if one or key is not NO_KEY:
+                        reached = tree.signal(event, *args, to=to, one=one, key=key)
+                    elif to is None:
+                        reached = tree.signal(event, *args)
+                    else:
+                        reached = tree.signal(event, *args, to=to)
                 except (GensupError, LookupError, TypeError, ValueError):
                     pass  # what a local signal would raise; it reached nobody
                 except Exception as exc:

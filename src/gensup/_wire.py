@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pickle
 import traceback
-from collections.abc import Hashable
 from typing import Any, Final
 
 import attrs
@@ -32,6 +31,11 @@ EMIT: Final = 3  # (EMIT, event, args, to, one, key, workers it reached in the s
 COUNT: Final = 4  # (COUNT, count id, workers reached)
 EXIT: Final = 5  # (EXIT, reason, portable exception or None): the subtree ended
 
+#: The most messages a batch holds: a long turn of the loop (a signal per
+#: job in a loop, a big batch handled at the far end) sends as it goes, so
+#: that the other side starts working before the turn ends.
+BATCH: Final = 256
+
 #: A message: a tuple whose first item is its kind.
 Message = tuple[Any, ...]
 
@@ -49,12 +53,12 @@ class Boot:
 
 def dump(message: Message) -> Message:
     """``message``, once it is sure to pickle (what does not raises here)."""
-    if not _plain(message):
+    if not plain(message):
         pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     return message
 
 
-def _plain(value: object) -> bool:
+def plain(value: object) -> bool:
     """Whether ``value`` is plain data that surely pickles (written out: it
     runs for every message sent)."""
     cls = value.__class__
@@ -64,7 +68,7 @@ def _plain(value: object) -> bool:
         return False
     for item in value:  # type: ignore[attr-defined]
         kind = item.__class__
-        if kind not in _PLAIN and not (kind is tuple and _plain(item)):
+        if kind not in _PLAIN and not (kind is tuple and plain(item)):
             return False
     return True
 
@@ -157,9 +161,3 @@ def load_report(message: Message) -> tuple[Report, int | None]:
     else:
         report = Started(a)
     return report, incarnation
-
-
-def signal_message(
-    event: Hashable, args: tuple[Any, ...], to: str | None, one: bool, key: object, count: int
-) -> Message:
-    return dump((SIGNAL, event, args, to, one, key, count))
