@@ -48,3 +48,11 @@ def cruncher(n: int = 2000):
     while True:
         _, job = yield waitfor("WORK")
         yield emit("DONE", job, burn(n))
+
+
+def tagged_echo(to: str):
+    """Answers each PING to ``to`` with its value, its own path and incarnation."""
+    while True:
+        _, value = yield waitfor("PING")
+        path, incarnation = yield whoami()
+        yield emit("ECHOED", value, path, incarnation, to=to)

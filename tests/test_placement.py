@@ -10,11 +10,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
+import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gensup
 import gensup.aio
@@ -29,8 +34,8 @@ from gensup import (
     emit,
     waitfor,
 )
-from gensup.reports import Report, Started, Stopped
-from placed_workers import collector, crasher, cruncher, echo
+from gensup.reports import Dropped, Report, Started, Stopped
+from placed_workers import collector, crasher, cruncher, echo, tagged_echo
 
 pytestmark = pytest.mark.anyio
 
@@ -330,3 +335,102 @@ def test_pictures_say_where_a_subtree_runs() -> None:
     assert "└── shard [supervisor one_for_one, intensity 1/5s, in a process, permanent]" in text
     assert "in a process" in gensup.render.mermaid(spec)
     assert "placement=Process()" in gensup.render.svg(spec)
+
+
+async def test_a_subtree_whose_code_cannot_be_imported_there_crashes_with_why() -> None:
+    """A module the parent has but the far end cannot import: a failed start there."""
+    ghost = types.ModuleType("gensup_ghost_workers")
+    exec("from gensup import waitfor\ndef idle():\n    yield waitfor('X')\n", ghost.__dict__)
+    sys.modules[ghost.__name__] = ghost
+    reports: list[Report] = []
+    try:
+        spec = Supervisor("root", [shard(Worker("w", ghost.idle))], intensity=0)
+        with pytest.raises(SupervisorGaveUp):
+            async with gensup.aio.start(spec, observer=reports.append) as tree:
+                await tree.wait_stopped()
+    finally:
+        del sys.modules[ghost.__name__]
+    crash = next(r for r in reports if isinstance(r, Stopped) and r.path == "root/shard")
+    assert crash.reason == "crash"
+    assert isinstance(crash.exception, ModuleNotFoundError)
+    assert "loading the subtree" in "\n".join(crash.exception.__notes__)
+
+
+async def test_a_recorded_tree_refuses_a_placed_subtree(tmp_path: Path) -> None:
+    refused = r"'root/shard' is a placed subtree, and a tree started with record= cannot hold one"
+    spec = Supervisor("root", [shard(Worker("e", echo))])
+    with pytest.raises(InvalidSpec, match=refused):
+        async with gensup.aio.start(spec, record=tmp_path / "r.jsonl"):
+            pass
+    late = Supervisor("late", [Worker("c", crasher)], placement=Process())
+    async with gensup.aio.start(Supervisor("root"), record=tmp_path / "ok.jsonl") as tree:
+        with pytest.raises(InvalidSpec, match=r"'root/late' is a placed subtree"):
+            tree.start_child("root", late)
+
+
+# ---- The same subtree, here and placed ----
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("PING"), st.sampled_from([None, "root/shard", "root/shard/e1"])),
+        st.tuples(st.just("BOOM"), st.just("root/shard/c")),
+        st.tuples(st.just("PING"), st.just("root/here")),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def _same_spec(placement: Process | None) -> Supervisor:
+    return Supervisor(
+        "root",
+        [
+            Worker("col", collector),
+            Worker("here", tagged_echo, args=("root/col",)),
+            Supervisor(
+                "shard",
+                [
+                    Worker("e1", tagged_echo, args=("root/col",)),
+                    Worker("e2", tagged_echo, args=("root/col",)),
+                    Worker("c", crasher),
+                ],
+                intensity=100,
+                placement=placement,
+            ),
+        ],
+    )
+
+
+async def _run_steps(
+    steps: list[tuple[str, str | None]], placement: Process | None
+) -> tuple[list[int], dict[str, list[tuple[int, int]]], list[tuple[str, str, str]]]:
+    reports: list[Report] = []
+    async with gensup.aio.start(_same_spec(placement), observer=reports.append) as tree:
+        # Up, where it runs (a placed subtree starts after its parent's start).
+        await tree.deliver("UP")
+        counts = [await tree.deliver(event, n, to=to) for n, (event, to) in enumerate(steps)]
+        # What each worker answered, in its order: answers from two processes
+        # have no order between them (see the semantics page).
+        seen: dict[str, list[tuple[int, int]]] = {}
+        for value, path, incarnation in _dump(tree):
+            seen.setdefault(path, []).append((value, incarnation))
+        # Before the stop, whose reports come in another order from a placed
+        # subtree (see the semantics page).
+        kept = [
+            (type(r).__name__, r.path, getattr(r, "reason", ""))  # type: ignore[union-attr]
+            for r in reports
+            if not isinstance(r, Dropped)
+        ]
+    return counts, seen, kept
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_a_placed_subtree_does_what_the_same_subtree_does_here(
+    steps: list[tuple[str, str | None]],
+) -> None:
+    """Awaited step by step, the counts, what each worker answered, in its
+    order, and the reports are the same, placed or not."""
+    here = anyio.run(_run_steps, steps, None)
+    placed = anyio.run(_run_steps, steps, Process())
+    assert placed == here

@@ -358,6 +358,33 @@ def check_placements(children: Iterable[ChildSpec], driver: object, path: str) -
             stack.append((child.children, here))
 
 
+def first_placed(children: Iterable[ChildSpec], path: str) -> str | None:
+    """The path of the first placed subtree among ``children`` (of the
+    supervisor at ``path``) and below, or None."""
+    stack: list[tuple[Iterable[ChildSpec], str]] = [(children, path)]
+    while stack:
+        specs, where = stack.pop()
+        for child in specs:
+            if type(child) is Supervisor:
+                here = f"{where}/{child.id}"
+                if child.placement is not None:
+                    return here
+                stack.append((child.children, here))
+    return None
+
+
+def refuse_recording(children: Iterable[ChildSpec], path: str, where: str) -> None:
+    """A recorded tree cannot hold a placed subtree: what happens in another
+    process is not an input the record could replay."""
+    placed = first_placed(children, path)
+    if placed is not None:
+        raise InvalidSpec(
+            f"{where}: {placed!r} is a placed subtree, and a tree started with record= "
+            f"cannot hold one: what happens in another process is not part of the record "
+            f"(record the placed subtree's own inputs in a test of its own)"
+        )
+
+
 def check_portable(spec: Supervisor, path: str) -> None:
     """Refuse a spec that another process could not rebuild: its workers'
     functions (and their args) must pickle, by name."""

@@ -50,6 +50,7 @@ from ._clock import Clock, MonotonicClock
 from ._commands import NO_KEY
 from ._core import Observer
 from ._errors import RecordError
+from ._placing import refuse_recording
 from ._requests import Listener, PendingRequest
 from ._spec import ChildSpec, Supervisor, Worker
 from ._tree import Tree
@@ -600,6 +601,7 @@ class RecordingTree(Tree):
     # ---- OTP's dynamic API ----
 
     def start_child(self, sup_path: str, spec: ChildSpec) -> None:
+        refuse_recording([spec], sup_path, "Tree.start_child()")
         if not self._idle() or not isinstance(spec, (Worker, Supervisor)):
             super().start_child(sup_path, spec)
             return

@@ -51,7 +51,15 @@ def serve(
     from the loop's thread.  Returns once the subtree stopped and its last
     message (its end) was sent.
     """
-    anyio.run(_serve, _wire.load_boot(boot), recv, send)
+    try:
+        loaded = _wire.load_boot(boot)
+    except Exception as exc:
+        # Its code cannot be imported here (a module missing on this node,
+        # say): a failed start, which its parent sees as a crash.
+        where = f"in process {os.getpid()}, loading the subtree"
+        send([(_wire.EXIT, "crash", _wire.portable(exc, where))])
+        return
+    anyio.run(_serve, loaded, recv, send)
 
 
 class _PlacedTree(Tree):

@@ -49,7 +49,7 @@ from ._nodes import (
     _SupNode,
     _WorkerNode,
 )
-from ._placing import check_placements
+from ._placing import check_placements, refuse_recording
 from ._records import ChildCounts, ChildInfo, ChildState
 from ._requests import Listener, PendingRequest
 from ._routing import stable_hash
@@ -1391,6 +1391,7 @@ def start(
             raise InvalidSpecType(
                 f"gensup.start: 'record' must be a path, a str or os.PathLike (got {record!r})"
             )
+        refuse_recording(spec.children, spec.id, "gensup.start")
         from ._record import start_recording  # only a recording tree needs it
 
         tree = start_recording(
