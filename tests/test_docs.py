@@ -181,6 +181,15 @@ class TestPictures:
         with pytest.raises(TypeError, match="fragile is neither a Supervisor spec nor an SVG"):
             load_hooks().picture(ROOT, "docs/examples/howto_observe.py", "fragile")
 
+    @pytest.mark.parametrize("page", [relative(page) for page in PAGES])
+    def test_no_page_needs_a_script_to_draw(
+        self, page: str, site_markdown: Callable[[str], str]
+    ) -> None:
+        """No page leaves a mermaid block for a script fetched from the network
+        to draw: pictures are inline SVG or text, and show offline."""
+        html = site_markdown((ROOT / page).read_text(encoding="utf-8"))
+        assert 'class="mermaid"' not in html
+
     @pytest.mark.parametrize("page", sorted({page for page, _, _ in MARKERS}))
     def test_pages_show_svg_where_markers_were(
         self, page: str, site_markdown: Callable[[str], str]
