@@ -270,3 +270,18 @@ def log_drop_summary(count: int) -> None:
         reason="dropped",
         report=None,
     )
+
+
+def log_placement_error(
+    what: str, exc: BaseException, path: str | None = None, event: object = None
+) -> None:
+    """Log what went wrong in carrying a placed subtree's messages (the tree goes on)."""
+    _logger.opt(exception=exc).error(
+        "{}",
+        what,
+        path=path,
+        incarnation=None,
+        event=event,
+        reason=None,
+        report=None,
+    )

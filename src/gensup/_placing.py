@@ -23,9 +23,8 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
-from loguru import logger
 
-from . import _wire
+from . import _log, _wire
 from ._commands import NO_KEY
 from ._errors import InvalidSpec, PlacementLost
 from ._nodes import _CRASH, _DELIVER, _EXIT, _ONE, _RUNNING, _STOPPED, _Node, _PlacedNode, _SupNode
@@ -271,15 +270,7 @@ class Placing:
             )
         except TypeError as exc:
             self._refused = None
-            logger.opt(exception=exc).error(
-                "{}; dropped there",
-                exc,
-                path=to,
-                incarnation=None,
-                event=event,
-                reason=None,
-                report=None,
-            )
+            _log.log_placement_error(f"{exc}; dropped there", exc, to, event)
             sent = False
         return sent or (origin is not None and origin.reached > 0)
 

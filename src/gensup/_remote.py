@@ -23,9 +23,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, Final
 
 import anyio
-from loguru import logger
 
-from . import _wire
+from . import _log, _wire
 from ._aio_driver import AioDriver, _threadsafe_entry
 from ._clock import Clock
 from ._commands import NO_KEY
@@ -120,16 +119,12 @@ class _PlacedTree(Tree):
         try:
             message = _wire.dump((_wire.EMIT, event, args, to, one, key, reached))
         except Exception as exc:
-            logger.opt(exception=exc).error(
-                "an emit of {!r} cannot leave the placed subtree {!r}: {}; dropped",
-                event,
-                self._root.path,
+            _log.log_placement_error(
+                f"an emit of {event!r} cannot leave the placed subtree {self._root.path!r}: "
+                f"{exc}; dropped",
                 exc,
-                path=to,
-                incarnation=None,
-                event=event,
-                reason=None,
-                report=None,
+                to,
+                event,
             )
             self._out.add(_wire.report_message(Dropped(event, args, to), None, self._where))
             return
@@ -258,15 +253,11 @@ class _Inbox:
                 except (GensupError, LookupError, TypeError, ValueError):
                     pass  # what a local signal would raise; it reached nobody
                 except Exception as exc:
-                    logger.opt(exception=exc).error(
-                        "a signal to the placed subtree {!r} failed: {}",
-                        tree._root.path,
+                    _log.log_placement_error(
+                        f"a signal to the placed subtree {tree._root.path!r} failed: {exc}",
                         exc,
-                        path=to,
-                        incarnation=None,
-                        event=event,
-                        reason=None,
-                        report=None,
+                        to,
+                        event,
                     )
             if count:
                 self.out.add((_wire.COUNT, count, reached))
@@ -276,12 +267,4 @@ def _quietly(method: Callable[[], object]) -> None:
     try:
         method()
     except Exception as exc:
-        logger.opt(exception=exc).error(
-            "stopping a placed subtree failed: {}",
-            exc,
-            path=None,
-            incarnation=None,
-            event=None,
-            reason=None,
-            report=None,
-        )
+        _log.log_placement_error(f"stopping a placed subtree failed: {exc}", exc)
