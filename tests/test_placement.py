@@ -434,3 +434,50 @@ def test_a_placed_subtree_does_what_the_same_subtree_does_here(
     here = anyio.run(_run_steps, steps, None)
     placed = anyio.run(_run_steps, steps, Process())
     assert placed == here
+
+
+# ---- Routing at the boundary, as the semantics page says ----
+
+
+async def test_a_key_that_picks_a_placed_child_is_sent_there_and_one_of_n_above_stays_here() -> (
+    None
+):
+    from gensup._routing import jump, stable_hash
+
+    spec = Supervisor(
+        "root",
+        [
+            Supervisor("pool", [Worker("w", tagged_echo, args=("root/col",))]),
+            shard(Worker("e1", tagged_echo, args=("root/col",))),
+            Worker("col", collector),
+        ],
+    )
+    # Keys choose among root's children by position: 0 pool, 1 shard, 2 col.
+    to_shard = next(k for k in range(100) if jump(stable_hash(k), 3) == 1)
+    to_pool = next(k for k in range(100) if jump(stable_hash(k), 3) == 0)
+    async with gensup.aio.start(spec) as tree:
+        await tree.deliver("UP")
+        tree.signal("PING", "keyed-shard", to="root", key=to_shard)
+        tree.signal("PING", "keyed-pool", to="root", key=to_pool)
+        # one=True from the root chooses among this process's workers only.
+        tree.signal("PING", "one-from-root", one=True)
+        await tree.deliver("UP")  # the shard has handled what came before
+        answers = {value: path for value, path, _ in _dump(tree)}
+    assert answers == {
+        "keyed-shard": "root/shard/e1",
+        "keyed-pool": "root/pool/w",
+        "one-from-root": "root/pool/w",
+    }
+
+
+async def test_drops_across_the_boundary() -> None:
+    """A broadcast that goes to a placed subtree is not dropped here; an event
+    sent to a path of the subtree that nobody there waits for is dropped there."""
+    reports: list[Report] = []
+    spec = Supervisor("root", [shard(Worker("e1", tagged_echo, args=("root",)))])
+    async with gensup.aio.start(spec, observer=reports.append) as tree:
+        await tree.deliver("UP")
+        assert await tree.deliver("NOBODY") == 0
+        assert await tree.deliver("NOBODY_THERE", to="root/shard/e1") == 0
+    drops = [r for r in reports if isinstance(r, Dropped)]
+    assert drops == [Dropped("NOBODY_THERE", (), "root/shard/e1")]
