@@ -3,9 +3,9 @@
 The same cases as test_placement.py's for `gensup.Process`, on the session's
 local Ray (``ray_cluster``): events both ways, a crash handled inside, a
 give-up escalated here, ``kill -9`` of the actor's process, and nothing left
-behind.  They run under asyncio only: the link is made of threads and
-knows nothing of the event loop, and test_placement.py runs the driver's
-side of placement under both backends.
+behind.  They run under asyncio, and one under trio: the link is made of
+threads and knows nothing of the event loop, and test_placement.py runs
+the driver's side of placement under both backends.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("ray_cluster")]
 
 @pytest.fixture
 def anyio_backend() -> object:
-    """asyncio only (see the module's docstring)."""
+    """asyncio, but for one test under trio (see the module's docstring)."""
     return ("asyncio", {"debug": True})
 
 
@@ -67,6 +67,16 @@ async def test_events_cross_both_ways_in_order() -> None:
         seen = _dump(tree)
     assert [n for n, _pid in seen] == [0, 1, 2, 3, 4]
     assert {pid for _n, pid in seen} != {os.getpid()}
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_under_trio_too(anyio_backend: object) -> None:
+    """The link's threads wake a trio loop as they wake asyncio's."""
+    spec = Supervisor("root", [Worker("col", collector), shard(Worker("e", echo))])
+    async with gensup.aio.start(spec) as tree:
+        assert await tree.deliver("PING", "trio") == 1
+        await until(lambda: len(_dump(tree)) == 1, timeout=60)
+        assert [n for n, _pid in _dump(tree)] == ["trio"]
 
 
 async def test_deliver_counts_the_workers_reached_in_the_actor() -> None:
