@@ -481,3 +481,21 @@ async def test_drops_across_the_boundary() -> None:
         assert await tree.deliver("NOBODY_THERE", to="root/shard/e1") == 0
     drops = [r for r in reports if isinstance(r, Dropped)]
     assert drops == [Dropped("NOBODY_THERE", (), "root/shard/e1")]
+
+
+async def test_explain_names_the_placed_subtrees_an_event_would_go_to() -> None:
+    spec = Supervisor(
+        "root",
+        [Worker("e", echo), shard(Worker("c", crasher)), Supervisor("local", [Worker("f", echo)])],
+    )
+    async with gensup.aio.start(spec) as tree:
+        everything = tree.tree.explain("PING")
+        assert everything.receivers == ("root/e", "root/local/f")
+        assert everything.elsewhere == ("root/shard",)
+        assert "also sent to the placed subtree 'root/shard'" in str(everything)
+        assert tree.tree.explain("PING", to="root/local").elsewhere == ()
+        inside = tree.tree.explain("PING", to="root/shard/c")
+        assert (inside.receivers, inside.elsewhere) == ((), ("root/shard",))
+        # Its intensity window is counted here, as a local supervisor's is.
+        stats = {child.path: child for child in tree.tree.statistics().children}
+        assert stats["root/shard"].window == 0

@@ -93,6 +93,10 @@ class Explanation:
     #: emitted since the tree started (or since it last forgot the events it
     #: saw, past 65,536 distinct ones): a likely stall.
     never_sent: tuple[Hashable, ...]
+    #: The placed subtrees (``placement=``) the event would also be sent to,
+    #: whose workers are in another process and answer for themselves there
+    #: (for `Tree.explain` without an event: every running one).
+    elsewhere: tuple[str, ...] = ()
 
     @property
     def receivers(self) -> tuple[str, ...]:
@@ -107,6 +111,9 @@ class Explanation:
         else:
             head = f"workers at {self.at:g}:"
         lines = [head, *map(str, self.workers)]
+        for path in self.elsewhere:
+            verb = "also sent to" if self.asked else "and"
+            lines.append(f"{verb} the placed subtree {path!r}: its workers are in another process")
         if self.never_sent:
             events = ", ".join(map(repr, self.never_sent))
             lines.append(f"never signalled or emitted, but waited for: {events}")
@@ -159,6 +166,11 @@ def explain(tree: Tree, event: object, to: str | None, target: _Node | None) -> 
                 why += " (not this)"
         workers.append(WorkerWhy(path=path, receives=receives, why=why, waits=waits))
     seen = tree._seen
+    elsewhere = tuple(
+        node.path
+        for node in tree._placed
+        if not asked or under is None or node.path == under or node.path.startswith(under + "/")
+    )
     return Explanation(
         event=event if asked else None,
         asked=asked,
@@ -166,6 +178,7 @@ def explain(tree: Tree, event: object, to: str | None, target: _Node | None) -> 
         at=tree._clock.now(),
         workers=tuple(workers),
         never_sent=tuple(e for e in waited if e not in seen),
+        elsewhere=elsewhere,
     )
 
 
@@ -180,7 +193,7 @@ def statistics(tree: Tree) -> TreeStatistics:
         period = parent.spec.period if parent is not None else 0.0  # type: ignore[union-attr]
         crash = stats.crashes.get(path)
         window = None
-        if type(node) is _SupNode and node.state is _RUNNING and node.window is not None:
+        if isinstance(node, _SupNode) and node.state is _RUNNING and node.window is not None:
             window = node.window.count(now)
         children.append(
             ChildStats(

@@ -1029,7 +1029,7 @@ class Tree(Core):
         Raises:
             ChildNotFound: ``to`` names no child of the running tree.
         """
-        target = None if to is None else self._resolve(to, "explain")
+        target = None if to is None else self._resolve(to, "explain", True)
         return explain(self, event, to, target)
 
     def format(self) -> str:
