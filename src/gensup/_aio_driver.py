@@ -38,7 +38,7 @@ import anyio.abc
 import anyio.lowlevel
 from loguru import logger
 
-from ._aio_placing import PlacingDriver
+from ._aio_placing import AioPlacing
 from ._calls import PendingCall
 from ._clock import MonotonicClock
 from ._errors import ReentrantCall, SupervisorGaveUp, TooManyDeliveries, TreeStopped
@@ -47,7 +47,7 @@ from ._tree import Tree
 __all__ = ["AioDriver"]
 
 
-class AioDriver(PlacingDriver):
+class AioDriver(AioPlacing):
     """The `gensup.Driver` of one tree: timers, calls, feeds and other threads' signals.
 
     Every method the core calls (`call_started`, `call_cancelled`,

@@ -31,7 +31,7 @@ from ._placement import Link, Placement
 if TYPE_CHECKING:
     from ._tree import Tree
 
-__all__ = ["PlacingDriver"]
+__all__ = ["AioPlacing"]
 
 #: Seconds a placed subtree has to end after it was sent a stop.
 STOP_GRACE: Final = 5.0
@@ -72,8 +72,14 @@ class _Remote:
         # Set once its link is closed and reaped.
         self.gone = anyio.Event()
 
+    def settle_owed(self) -> None:
+        """It will answer no more: the counts it owes are 0."""
+        for count in self.owed:
+            count.add(0)
+        self.owed.clear()
 
-class PlacingDriver:
+
+class AioPlacing:
     """Placed subtrees, for `AioDriver`."""
 
     if TYPE_CHECKING:
@@ -117,9 +123,7 @@ class PlacingDriver:
             return
         remote.outbox.append((_wire.STOP,))
         self._send(remote)
-        for count in remote.owed:
-            count.add(0)
-        remote.owed.clear()
+        remote.settle_owed()
         self.group.start_soon(self._close, remote, name=f"gensup close {node.path}")
 
     def forward(self, node: _PlacedNode, message: tuple[Any, ...], count: int) -> None:
@@ -153,15 +157,10 @@ class PlacingDriver:
 
     def _arrive(self, remote: _Remote, batch: list[Any] | str) -> None:
         """From a link's thread: a batch, or why the far end went away."""
-        if isinstance(batch, str):
+        if isinstance(batch, str) or (batch and batch[-1][0] == _wire.EXIT):
             remote.ended.set()
-            item: list[tuple[Any, ...]] | str = batch
-        else:
-            item = batch
-            if item and item[-1][0] == _wire.EXIT:
-                remote.ended.set()
         with self.lock:
-            self.arrived.append((remote, item))
+            self.arrived.append((remote, batch))
             first = len(self.arrived) == 1
         if first:
             # If the loop is gone, close_remotes takes what is left.
@@ -179,14 +178,10 @@ class PlacingDriver:
         assert tree is not None
         for remote, batch in arrived:
             if isinstance(batch, str):
-                for count in remote.owed:
-                    count.add(0)
-                remote.owed.clear()
+                # The tree's `_lost` unplaces it, which closes its link.
+                remote.settle_owed()
                 if tree.alive:
                     self.mutate(tree._placed_lost, remote.node, remote.seq, batch)
-                if self.remotes.get(remote.node) is remote:
-                    del self.remotes[remote.node]
-                    self.group.start_soon(self._close, remote, name="gensup close")
                 continue
             kept = []
             for message in batch:
@@ -220,7 +215,7 @@ class PlacingDriver:
         """Leaving the block: wait until every placed subtree is gone."""
         while self.open_remotes:
             remote = next(iter(self.open_remotes))
-            if remote.node in self.remotes:  # never stopped: the tree could not stop
+            if self.remotes.get(remote.node) is remote:  # never unplaced: the tree could not stop
                 del self.remotes[remote.node]
                 await self._close(remote)
             else:

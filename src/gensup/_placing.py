@@ -19,7 +19,7 @@ once, and goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
@@ -28,7 +28,7 @@ from . import _log, _wire
 from ._commands import NO_KEY
 from ._errors import InvalidSpec, PlacementLost
 from ._nodes import _CRASH, _DELIVER, _EXIT, _ONE, _RUNNING, _STOPPED, _Node, _PlacedNode, _SupNode
-from ._spec import ChildSpec, Supervisor
+from ._spec import ChildSpec, Supervisor, Worker
 from .reports import Reason, Report, Stopped
 
 if TYPE_CHECKING:
@@ -327,48 +327,44 @@ class Placing:
         self._queue.append((_EXIT, node, node.seq, reason))
 
 
+def _under(children: Iterable[ChildSpec], path: str) -> Iterator[tuple[ChildSpec, str]]:
+    """Every spec among ``children`` (of the supervisor at ``path``) and
+    below, with its path, walked with a stack (specs may be deep)."""
+    stack: list[tuple[Iterable[ChildSpec], str]] = [(children, path)]
+    while stack:
+        specs, where = stack.pop()
+        for child in specs:
+            here = f"{where}/{child.id}"
+            yield child, here
+            if type(child) is Supervisor:
+                stack.append((child.children, here))
+
+
+def _placed_under(children: Iterable[ChildSpec], path: str) -> Iterator[tuple[Supervisor, str]]:
+    """The placed subtrees among ``children`` and below, with their paths."""
+    for child, here in _under(children, path):
+        if type(child) is Supervisor and child.placement is not None:
+            yield child, here
+
+
 def check_placements(children: Iterable[ChildSpec], driver: object, path: str) -> None:
     """Refuse a placed subtree among ``children`` (of the supervisor at
     ``path``, and below) without a driver that can place it, or whose code
     the far end could not import."""
-    stack: list[tuple[Iterable[ChildSpec], str]] = [(children, path)]
-    while stack:
-        specs, where = stack.pop()
-        for child in specs:
-            if type(child) is not Supervisor:
-                continue
-            here = f"{where}/{child.id}"
-            if child.placement is not None:
-                if driver is None or not callable(getattr(driver, "place", None)):
-                    raise InvalidSpec(
-                        f"{here!r} has placement={child.placement!r}, which needs the async "
-                        f"driver: start the tree with gensup.aio.start (the plain core runs "
-                        f"everything in this thread)"
-                    )
-                check_portable(child, here)
-            stack.append((child.children, here))
-
-
-def first_placed(children: Iterable[ChildSpec], path: str) -> str | None:
-    """The path of the first placed subtree among ``children`` (of the
-    supervisor at ``path``) and below, or None."""
-    stack: list[tuple[Iterable[ChildSpec], str]] = [(children, path)]
-    while stack:
-        specs, where = stack.pop()
-        for child in specs:
-            if type(child) is Supervisor:
-                here = f"{where}/{child.id}"
-                if child.placement is not None:
-                    return here
-                stack.append((child.children, here))
-    return None
+    for child, here in _placed_under(children, path):
+        if driver is None or not callable(getattr(driver, "place", None)):
+            raise InvalidSpec(
+                f"{here!r} has placement={child.placement!r}, which needs the async "
+                f"driver: start the tree with gensup.aio.start (the plain core runs "
+                f"everything in this thread)"
+            )
+        check_portable(child, here)
 
 
 def refuse_recording(children: Iterable[ChildSpec], path: str, where: str) -> None:
     """A recorded tree cannot hold a placed subtree: what happens in another
     process is not an input the record could replay."""
-    placed = first_placed(children, path)
-    if placed is not None:
+    for _child, placed in _placed_under(children, path):
         raise InvalidSpec(
             f"{where}: {placed!r} is a placed subtree, and a tree started with record= "
             f"cannot hold one: what happens in another process is not part of the record "
@@ -381,26 +377,21 @@ def check_portable(spec: Supervisor, path: str) -> None:
     functions (and their args) must pickle, by name."""
     import pickle
 
-    stack: list[tuple[Supervisor, str]] = [(spec, path)]
-    while stack:
-        sup, here = stack.pop()
-        for child in sup.children:
-            child_path = f"{here}/{child.id}"
-            if type(child) is Supervisor:
-                stack.append((child, child_path))
-                continue
-            func = child.func  # type: ignore[union-attr]
-            name = getattr(func, "__qualname__", "")
-            if "<lambda>" in name or "<locals>" in name:
-                raise InvalidSpec(
-                    f"{child_path!r} is in the placed subtree {path!r}, and its function "
-                    f"{name} cannot be imported by name in another process (a lambda or a "
-                    f"function defined inside another): define it at the top level of a module"
-                )
-            try:
-                pickle.dumps((func, child.args, child.kwargs))  # type: ignore[union-attr]
-            except Exception as exc:
-                raise InvalidSpec(
-                    f"{child_path!r} is in the placed subtree {path!r}, and its function or "
-                    f"args cannot be sent to another process: {type(exc).__name__}: {exc}"
-                ) from exc
+    for child, child_path in _under(spec.children, path):
+        if type(child) is not Worker:
+            continue
+        func = child.func
+        name = getattr(func, "__qualname__", "")
+        if "<lambda>" in name or "<locals>" in name:
+            raise InvalidSpec(
+                f"{child_path!r} is in the placed subtree {path!r}, and its function "
+                f"{name} cannot be imported by name in another process (a lambda or a "
+                f"function defined inside another): define it at the top level of a module"
+            )
+        try:
+            pickle.dumps((func, child.args, child.kwargs))
+        except Exception as exc:
+            raise InvalidSpec(
+                f"{child_path!r} is in the placed subtree {path!r}, and its function or "
+                f"args cannot be sent to another process: {type(exc).__name__}: {exc}"
+            ) from exc
