@@ -56,3 +56,11 @@ def tagged_echo(to: str):
         _, value = yield waitfor("PING")
         path, incarnation = yield whoami()
         yield emit("ECHOED", value, path, incarnation, to=to)
+
+
+def gated(to: str):
+    """Waits for GO, then answers each JOB with DONE to ``to``."""
+    yield waitfor("GO")
+    while True:
+        _, job = yield waitfor("JOB")
+        yield emit("DONE", job, to=to)

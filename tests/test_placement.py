@@ -35,7 +35,7 @@ from gensup import (
     waitfor,
 )
 from gensup.reports import Dropped, Report, Started, Stopped
-from placed_workers import collector, crasher, cruncher, echo, tagged_echo
+from placed_workers import collector, crasher, cruncher, echo, gated, tagged_echo
 
 pytestmark = pytest.mark.anyio
 
@@ -499,3 +499,14 @@ async def test_explain_names_the_placed_subtrees_an_event_would_go_to() -> None:
         # Its intensity window is counted here, as a local supervisor's is.
         stats = {child.path: child for child in tree.tree.statistics().children}
         assert stats["root/shard"].window == 0
+
+
+async def test_a_keyed_signal_nobody_waits_for_yet_is_held_in_the_placed_backlog() -> None:
+    placed = shard(Worker("w", gated, args=("root/col",)), backlog=5)
+    spec = Supervisor("root", [Worker("col", collector, args=("DONE",)), placed])
+    async with gensup.aio.start(spec) as tree:
+        await tree.deliver("UP")
+        # Sent there (1 here: forwarded), held there: nobody waits for JOB yet.
+        assert tree.signal("JOB", "held", to="root/shard", key="k") == 1
+        assert await tree.deliver("GO") == 1
+        await until(lambda: _dump(tree) == (("held",),))
