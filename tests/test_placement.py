@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -261,6 +262,8 @@ async def test_a_stopped_tree_leaves_no_process_behind() -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    # Nor a thread of their links.
+    assert [t.name for t in threading.enumerate() if t.name.startswith("gensup link")] == []
 
 
 async def test_the_subtree_s_own_stop_reports_come_after_the_parent_s() -> None:
